@@ -1,0 +1,131 @@
+/**
+ * The snapshot of one host: what the kernel isolates there, read in one probe. Documented in
+ * docs/snapshot.md; every view, panel, workflow and terminal reads this model.
+ */
+
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+export const NS_TYPES = ['net', 'pid', 'mnt', 'uts', 'ipc', 'user', 'cgroup', 'time'] as const;
+export type NsType = (typeof NS_TYPES)[number];
+
+/** Namespace inodes by type; a type is absent when the kernel or permissions hide it. */
+export type NsMap = Partial<Record<NsType, number>>;
+
+export interface HostFacts {
+  hostname: string;
+  kernel: string;
+  uid: number;
+  /** The probe ran as root (directly or through sudo). */
+  privileged: boolean;
+  /** Milliseconds the probe took on the host side, when measured. */
+  probeMs: number;
+  /** Epoch milliseconds when the snapshot was taken. */
+  takenAt: number;
+  /** What the probe could not see, in words the UI shows. */
+  warnings: string[];
+}
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  uid: number;
+  comm: string;
+  /** Bounded command line, arguments joined by spaces. */
+  cmdline: string;
+  state?: string;
+  cgroup?: string;
+  /** PIDs from the host's PID namespace down to the innermost (NSpid), host first. */
+  nspid: number[];
+  ns: NsMap;
+  /** True for kernel threads (no command line, child of kthreadd). */
+  kernelThread?: boolean;
+  /** uid_map of the process's user namespace when it is not the identity map. */
+  uidMap?: Array<{ inside: number; outside: number; count: number }>;
+}
+
+export interface NamespaceHolder {
+  kind: 'host' | 'container' | 'netns' | 'process';
+  /** Container name, netns name, "host", or the first process's comm. */
+  name: string;
+  /** Container id, netns path or pid, for lookups. */
+  ref?: string;
+}
+
+export interface NamespaceInfo {
+  type: NsType;
+  inode: number;
+  holders: NamespaceHolder[];
+  pids: number[];
+  /** nsfs bind mounts that keep it alive (e.g. /run/netns/NAME). */
+  nsfsPaths: string[];
+  /** Parent namespace inode (pid and user namespaces), when known. */
+  parent?: number;
+  /** Owning user namespace inode, when known. */
+  owner?: number;
+  /** The host's initial namespace of this type. */
+  initial: boolean;
+}
+
+export type ContainerEngine = 'docker' | 'podman' | 'containerd' | 'cri' | 'nspawn' | 'lxc';
+
+export interface ContainerInfo {
+  engine: ContainerEngine;
+  id: string;
+  name: string;
+  image: string;
+  /** running, exited, created, paused, ... as the engine says. */
+  state: string;
+  /** Init PID on the host; absent when stopped or sandboxed. */
+  pid?: number;
+  ns: NsMap;
+  /** Namespace types this container shares with the host's initial namespaces. */
+  sharedWithHost: NsType[];
+  /** Namespace types shared with other containers: type -> container names. */
+  sharedWith?: Partial<Record<NsType, string[]>>;
+  pod?: { name: string; namespace?: string; id?: string };
+  /** containerd namespace, when the engine has them. */
+  engineNamespace?: string;
+  /** VM-sandboxed runtime (kata, gVisor): processes not visible on the host. */
+  sandboxed?: boolean;
+  runtime?: string;
+}
+
+export interface NetnsInfo {
+  name: string;
+  path: string;
+  inode: number;
+}
+
+export interface AddressInfo {
+  family: 'inet' | 'inet6';
+  address: string;
+  prefixLen: number;
+  scope?: string;
+}
+
+export interface InterfaceInfo {
+  /** Inode of the network namespace the interface lives in. */
+  ns: number;
+  ifindex: number;
+  name: string;
+  /** veth, bridge, loopback, ether, ... */
+  kind: string;
+  state: string;
+  mac?: string;
+  mtu?: number;
+  /** Name of the master (bridge) in the same namespace. */
+  master?: string;
+  addresses: AddressInfo[];
+  /** For a veth: its peer's namespace inode and ifindex, when resolved. */
+  peer?: { ns: number; ifindex: number };
+}
+
+export interface Snapshot {
+  schemaVersion: typeof SNAPSHOT_SCHEMA_VERSION;
+  host: HostFacts;
+  processes: ProcessInfo[];
+  namespaces: NamespaceInfo[];
+  containers: ContainerInfo[];
+  netns: NetnsInfo[];
+  interfaces: InterfaceInfo[];
+}
