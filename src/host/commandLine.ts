@@ -40,12 +40,56 @@ export function withPrivilege(argv: readonly string[], mode: PrivilegeMode): str
     case 'sudo-nopasswd':
       return ['sudo', '-n', '--', ...argv];
     case 'sudo-password':
-      // -p '' keeps sudo's prompt out of the output; -S reads the password from stdin.
-      return ['sudo', '-S', '-p', '', '--', ...argv];
+      // -S reads the password from stdin (the caller writes it as the first line); -p '' keeps the prompt
+      // out of the output; -k ignores any cached credential so the password line is always consumed by
+      // sudo and never reaches the command's own stdin.
+      return ['sudo', '-k', '-S', '-p', '', '--', ...argv];
   }
 }
 
 /** A script to run with `sh -c`, its positional parameters passed as separate, quoted arguments. */
 export function shScript(script: string, args: readonly string[] = []): string[] {
   return ['sh', '-c', script, 'sh', ...args];
+}
+
+/**
+ * Runs "$@" and kills it when the process whose PID is $1 goes away (the SSH session's sshd) or when the
+ * wrapper itself is signalled, so a command whose session dies never lingers on the host as an orphan.
+ * The watch loop ends with the command.
+ */
+const ORPHAN_GUARD = [
+  'p=$1; shift',
+  'exec 3<&0',
+  '"$@" <&3 3<&- &',
+  'c=$!',
+  'exec 3<&-',
+  "trap 'kill -TERM $c 2>/dev/null' HUP INT TERM",
+  '( while kill -0 "$p" 2>/dev/null && kill -0 "$c" 2>/dev/null; do sleep 1; done; kill -TERM "$c" 2>/dev/null ) </dev/null >/dev/null 2>&1 &',
+  'w=$!',
+  'wait "$c"; r=$?',
+  'kill "$w" 2>/dev/null',
+  'exit $r',
+].join('\n');
+
+/**
+ * The full command line sent to a remote login shell: argv under the privilege mode, guarded against
+ * orphans by watching the session's sshd ($PPID of the login shell, expanded by that shell).
+ */
+export function remoteCommandLine(argv: readonly string[], mode: PrivilegeMode): string {
+  const guard = commandLine(withPrivilege(['sh', '-c', ORPHAN_GUARD, 'nsx-guard'], mode));
+  // The one unquoted word: the login shell expands "$PPID" to the sshd process serving this session.
+  return `exec ${guard} "$PPID" ${commandLine(argv)}`;
+}
+
+/**
+ * The command line of an interactive terminal. A PTY session's close hangs up its processes, so no guard
+ * is needed; with a sudo password, echo is off while sudo reads the password line written first, then
+ * restored for the program.
+ */
+export function ptyCommandLine(argv: readonly string[], mode: PrivilegeMode): string {
+  if (mode.kind === 'sudo-password') {
+    const inner = withPrivilege(['sh', '-c', 'stty echo 2>/dev/null; exec "$@"', 'nsx-term', ...argv], mode);
+    return `stty -echo 2>/dev/null; exec ${commandLine(inner)}`;
+  }
+  return `exec ${commandLine(withPrivilege(argv, mode))}`;
 }

@@ -1,0 +1,239 @@
+/**
+ * The headless CLI: `npm run cli -- <command> --target T …`. The same host layer, discovery and
+ * workflows as the extension. Exit codes: 0 ok, 2 bad input, 3 connection, authentication or host-key
+ * failure, 4 a remote command failed; one clear line on stderr.
+ */
+import * as path from 'path';
+import { openConnection, OpenOptions } from '../host/connect';
+import { ConnectionError, HostConnection, RemoteCommandError } from '../host/hostConnection';
+import { HostSpecError } from '../host/hostSpec';
+import { setLogSink } from '../host/log';
+import { PrivilegeError, SudoSetting } from '../host/privilege';
+import { SshConfigError } from '../host/sshConfig';
+import { discover } from '../discovery/discover';
+import { EnterError, EnterTarget, parseNsList, planEnter } from '../workflows/enter';
+import { FileJournalStore, Journal } from '../workflows/journal';
+import { WorkflowError } from '../workflows/validate';
+import { NS_TYPES } from '../model/snapshot';
+import { checkKnownFlags, flag, parseArgs, ParsedArgs, UsageError } from './args';
+import { connect, netnsAdd, netnsDel, ping, undo, vethAdd, CliResult } from './netnsCommands';
+
+const USAGE = `Usage: npm run cli -- <command> --target T [options]
+
+Commands:
+  snapshot                          print the host's snapshot as JSON
+  exec (--container NAME | --pid N | --netns NAME) [--ns net,uts,…|all] -- COMMAND ARGS…
+  netns add|del NAME [--force]      create or delete a named network namespace
+  veth add A@ENDPOINT B@ENDPOINT    create a veth pair, ends in host, netns:NAME or container:NAME
+  connect A B [--subnet CIDR] [--names X,Y] [--range CIDR]
+  ping A ADDRESS [--count N] [--timeout S]
+  undo                              reverse the last applied workflow on the host
+
+Target: --target local | ssh://user@host[:port] | user@host[:port] | an ssh-config alias
+Connection options: --ssh-config PATH, --identity PATH (repeatable), --known-hosts PATH (repeatable),
+  --accept-new-host-key, --password-env VAR, --sudo-password-env VAR, --sudo auto|always|never, --verbose
+Workflow options: --dry-run (print the commands, run nothing)
+Exit codes: 0 ok, 2 bad input, 3 connection/authentication/host key, 4 remote command failed.`;
+
+const VALUE_FLAGS = [
+  'target', 'ssh-config', 'identity', 'known-hosts', 'password-env', 'sudo-password-env', 'sudo',
+  'container', 'pid', 'netns', 'ns', 'subnet', 'names', 'range', 'count', 'timeout', 'journal',
+];
+const BOOL_FLAGS = ['accept-new-host-key', 'dry-run', 'force', 'verbose', 'pretty', 'help'];
+
+class CliExit extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+function envSecret(args: ParsedArgs, name: string): string | undefined {
+  const v = flag(args, name);
+  if (v === undefined) {
+    return undefined;
+  }
+  const value = process.env[v];
+  if (value === undefined) {
+    throw new UsageError(`--${name} names ${v}, which is not set in the environment.`);
+  }
+  return value;
+}
+
+function connectionOptions(args: ParsedArgs): OpenOptions {
+  const sudo = flag(args, 'sudo') ?? 'auto';
+  if (!['auto', 'always', 'never'].includes(sudo)) {
+    throw new UsageError('--sudo must be auto, always or never.');
+  }
+  const configPath = flag(args, 'ssh-config');
+  return {
+    sshConfig: configPath ? { configPath: path.resolve(configPath), systemConfigPath: null } : undefined,
+    identities: args.flags.get('identity')?.map((p) => path.resolve(p)),
+    knownHosts: args.flags.get('known-hosts')?.map((p) => path.resolve(p)),
+    acceptNewHostKey: args.booleans.has('accept-new-host-key'),
+    password: envSecret(args, 'password-env'),
+    sudoPassword: envSecret(args, 'sudo-password-env'),
+    sudo: sudo as SudoSetting,
+    reconnect: false,
+  };
+}
+
+async function withHost<T>(args: ParsedArgs, fn: (conn: HostConnection) => Promise<T>): Promise<T> {
+  const target = flag(args, 'target');
+  if (!target) {
+    throw new UsageError('--target is required (local, ssh://user@host[:port], user@host[:port] or an ssh-config alias).');
+  }
+  const conn = await openConnection(target, connectionOptions(args));
+  try {
+    await conn.connect();
+    return await fn(conn);
+  } finally {
+    conn.dispose();
+  }
+}
+
+function exitWith(r: CliResult): number {
+  if (r.output) {
+    (r.exitCode === 0 ? process.stdout : process.stderr).write(r.output.endsWith('\n') ? r.output : `${r.output}\n`);
+  }
+  return r.exitCode;
+}
+
+function journalFor(args: ParsedArgs): Journal {
+  const dir = flag(args, 'journal') ?? path.join(process.env.XDG_STATE_HOME ?? path.join(require('os').homedir(), '.local', 'state'), 'ns-explorer');
+  return new Journal(new FileJournalStore(dir));
+}
+
+async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, BOOL_FLAGS);
+  checkKnownFlags(args, [...VALUE_FLAGS, ...BOOL_FLAGS]);
+  const [command, sub, ...restPos] = args.positional;
+  if (!command || args.booleans.has('help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  if (args.booleans.has('verbose')) {
+    setLogSink({ log: (level, line) => process.stderr.write(`${level} ${line}\n`) });
+  }
+  const dryRun = args.booleans.has('dry-run');
+  switch (command) {
+    case 'snapshot':
+      return withHost(args, async (conn) => {
+        const snapshot = await discover(conn);
+        process.stdout.write(JSON.stringify(snapshot, null, args.booleans.has('pretty') ? 2 : undefined) + '\n');
+        return 0;
+      });
+    case 'exec': {
+      if (args.rest.length === 0) {
+        throw new UsageError('exec needs a command after --, e.g. exec --container web -- ip addr');
+      }
+      const targets: EnterTarget[] = [];
+      const c = flag(args, 'container');
+      const p = flag(args, 'pid');
+      const n = flag(args, 'netns');
+      if (c) targets.push({ kind: 'container', name: c });
+      if (p) {
+        if (!/^[1-9][0-9]{0,9}$/.test(p)) throw new UsageError(`--pid must be a process id, not "${p}".`);
+        targets.push({ kind: 'pid', pid: Number(p) });
+      }
+      if (n) targets.push({ kind: 'netns', name: n });
+      if (targets.length !== 1) {
+        throw new UsageError('exec needs exactly one of --container NAME, --pid N or --netns NAME.');
+      }
+      const types = parseNsList(flag(args, 'ns') ?? NS_TYPES.join(','));
+      return withHost(args, async (conn) => {
+        const snapshot = await discover(conn);
+        const plan = planEnter(snapshot, targets[0], types, { program: args.rest, hostLabel: conn.label });
+        const r = await conn.exec(plan.argv, { privileged: true, timeoutMs: 10 * 60_000 });
+        process.stdout.write(r.stdout);
+        process.stderr.write(r.stderr);
+        return r.code ?? 4;
+      });
+    }
+    case 'netns': {
+      const name = restPos[0] ?? '';
+      if ((sub !== 'add' && sub !== 'del') || !name) {
+        throw new UsageError('Usage: netns add NAME | netns del NAME [--force]');
+      }
+      return withHost(args, async (conn) => {
+        const snapshot = await discover(conn);
+        const r = sub === 'add'
+          ? await netnsAdd(conn, snapshot, name, { dryRun, journal: journalFor(args) })
+          : await netnsDel(conn, snapshot, name, { dryRun, force: args.booleans.has('force'), journal: journalFor(args) });
+        return exitWith(r);
+      });
+    }
+    case 'veth': {
+      const [a, b] = restPos;
+      const split = (x: string | undefined) => {
+        const at = x?.lastIndexOf('@') ?? -1;
+        if (!x || at <= 0) throw new UsageError('Usage: veth add NAME_A@ENDPOINT NAME_B@ENDPOINT (endpoint: host, netns:NAME or container:NAME)');
+        return { name: x.slice(0, at), endpoint: x.slice(at + 1) };
+      };
+      if (sub !== 'add') throw new UsageError('Usage: veth add NAME_A@ENDPOINT NAME_B@ENDPOINT');
+      const ea = split(a);
+      const eb = split(b);
+      return withHost(args, async (conn) => {
+        const snapshot = await discover(conn);
+        return exitWith(await vethAdd(conn, snapshot, { nameA: ea.name, endpointA: ea.endpoint, nameB: eb.name, endpointB: eb.endpoint }, { dryRun, journal: journalFor(args) }));
+      });
+    }
+    case 'connect': {
+      const a = sub;
+      const b = restPos[0];
+      if (!a || !b) throw new UsageError('Usage: connect A B [--subnet CIDR] [--names X,Y]');
+      return withHost(args, async (conn) => {
+        const snapshot = await discover(conn);
+        return exitWith(await connect(conn, snapshot, a, b, {
+          dryRun,
+          subnet: flag(args, 'subnet'),
+          names: flag(args, 'names'),
+          range: flag(args, 'range'),
+          journal: journalFor(args),
+        }));
+      });
+    }
+    case 'ping': {
+      const from = sub;
+      const address = restPos[0];
+      if (!from || !address) throw new UsageError('Usage: ping A ADDRESS [--count N] [--timeout S]');
+      const num = (name: string) => {
+        const v = flag(args, name);
+        if (v === undefined) return undefined;
+        if (!/^[0-9]{1,3}$/.test(v)) throw new UsageError(`--${name} must be a small whole number.`);
+        return Number(v);
+      };
+      return withHost(args, async (conn) => {
+        const snapshot = await discover(conn);
+        return exitWith(await ping(conn, snapshot, from, address, { count: num('count'), timeout: num('timeout') }));
+      });
+    }
+    case 'undo':
+      return withHost(args, async (conn) => exitWith(await undo(conn, journalFor(args))));
+    default:
+      throw new UsageError(`Unknown command "${command}". Run with --help for the list.`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (e) {
+    const err = e as Error;
+    let code = 1;
+    if (e instanceof UsageError || e instanceof HostSpecError || e instanceof SshConfigError || e instanceof EnterError || e instanceof WorkflowError) {
+      code = 2;
+    } else if (e instanceof ConnectionError || e instanceof PrivilegeError) {
+      code = 3;
+    } else if (e instanceof RemoteCommandError) {
+      code = 4;
+    } else if (e instanceof CliExit) {
+      code = e.code;
+    }
+    process.stderr.write(`error: ${err.message.split('\n')[0]}\n`);
+    return code;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,268 @@
+/**
+ * Commands on hosts and tree items: connect, refresh, filter, export, copy, reveal, enter, PID mapping.
+ * Each takes an optional tree node and falls back to a picker when run from the palette.
+ */
+import * as vscode from 'vscode';
+import { localAvailable, LOCAL_HOST_LABEL } from '../host/localConnection';
+import { validateHostSpec } from '../host/hostSpec';
+import { listConcreteHosts, loadSshConfig } from '../host/sshConfig';
+import { NS_TYPES, NsType } from '../model/snapshot';
+import { PidMapScope } from '../model/pidMap';
+import { PidMapPanels } from '../panels/pidMapPanel';
+import { openEnterTerminal, pickNamespaces } from '../terminal/enterTerminal';
+import { EnterTarget } from '../workflows/enter';
+import { HostSession, HostSessions } from '../views/hostSessions';
+import { HostsTreeProvider } from '../views/hostsTree';
+import { Node } from '../views/treeNodes';
+import { ensureSnapshot, pickEnterTarget, pickSession } from './pickers';
+
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  sessions: HostSessions;
+  tree: HostsTreeProvider;
+  view: vscode.TreeView<Node>;
+  log: vscode.LogOutputChannel;
+  pidMaps: () => PidMapPanels;
+}
+
+type HostPick = vscode.QuickPickItem & { spec?: string };
+
+async function pickHostSpec(): Promise<string | undefined> {
+  const cfg = vscode.workspace.getConfiguration('nsExplorer');
+  const saved = cfg.get<string[]>('hosts', []);
+  let configHosts: string[] = [];
+  try {
+    const configPath = cfg.get<string>('sshConfigFile') || undefined;
+    configHosts = listConcreteHosts(await loadSshConfig(configPath ? { configPath } : {}));
+  } catch (e) {
+    void vscode.window.showWarningMessage(`Your ssh config could not be read: ${(e as Error).message}`);
+  }
+  const base: HostPick[] = [];
+  if (localAvailable()) {
+    base.push({ label: `$(device-desktop) ${LOCAL_HOST_LABEL}`, description: 'the machine VS Code runs on', spec: 'local' });
+  }
+  if (saved.length) {
+    base.push({ label: 'Saved hosts', kind: vscode.QuickPickItemKind.Separator });
+    base.push(...saved.map((h) => ({ label: `$(vm) ${h}`, description: 'nsExplorer.hosts', spec: h })));
+  }
+  if (configHosts.length) {
+    base.push({ label: 'From ~/.ssh/config', kind: vscode.QuickPickItemKind.Separator });
+    base.push(...configHosts.filter((h) => !saved.includes(h)).map((h) => ({ label: `$(remote) ${h}`, description: 'ssh config', spec: h })));
+  }
+  const qp = vscode.window.createQuickPick<HostPick>();
+  qp.title = 'Connect to Host';
+  qp.placeholder = 'user@host[:port], an ssh-config alias, or pick one';
+  qp.items = base;
+  qp.onDidChangeValue((v) => {
+    const text = v.trim();
+    if (!text || base.some((b) => b.spec === text)) {
+      qp.items = base;
+      return;
+    }
+    const problem = validateHostSpec(text);
+    qp.items = [
+      problem
+        ? { label: `$(error) ${text}`, description: problem, alwaysShow: true }
+        : { label: `$(plug) ${text}`, description: 'connect to this host', spec: text, alwaysShow: true },
+      ...base,
+    ];
+  });
+  const spec = await new Promise<string | undefined>((resolve) => {
+    qp.onDidAccept(() => {
+      const sel = qp.selectedItems[0];
+      if (sel?.spec) {
+        resolve(sel.spec);
+        qp.hide();
+      }
+    });
+    qp.onDidHide(() => resolve(undefined));
+    qp.show();
+  });
+  qp.dispose();
+  return spec;
+}
+
+/** Connect and take the first snapshot, showing failures with Show Log and Retry. */
+export async function connectAndLoad(deps: CommandDeps, spec: string): Promise<HostSession | undefined> {
+  let session: HostSession;
+  try {
+    session = await deps.sessions.open(spec);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Cannot connect to ${spec}: ${(e as Error).message}`, 'Show Log').then((a) => a && deps.log.show());
+    return undefined;
+  }
+  try {
+    await session.refresh();
+  } catch (e) {
+    const message = (e as Error).message;
+    const hostKey = /host key/i.test(message);
+    const pick = await vscode.window.showErrorMessage(
+      hostKey ? message : `${session.label}: ${message}`,
+      { modal: hostKey && /changed/i.test(message) },
+      'Show Log',
+      'Retry',
+    );
+    if (pick === 'Show Log') deps.log.show();
+    if (pick === 'Retry') return connectAndLoad(deps, spec);
+  }
+  return session;
+}
+
+function sessionOf(deps: CommandDeps, node?: Node): HostSession | undefined {
+  return node ? deps.sessions.get(node.hostId) : undefined;
+}
+
+/** What a tree node means as an "Enter Namespace" target. */
+export function enterTargetOf(session: HostSession, node: Node): { target: EnterTarget; fixedTypes?: NsType[] } | undefined {
+  const index = session.index;
+  if (!index) return undefined;
+  switch (node.kind) {
+    case 'container': {
+      const c = index.snapshot.containers.find((x) => x.id === node.containerId);
+      return c ? { target: { kind: 'container', name: c.name } } : undefined;
+    }
+    case 'namespace':
+      return { target: { kind: 'namespace', type: node.type, inode: node.inode }, fixedTypes: [node.type] };
+    case 'netns': {
+      const named = index.snapshot.netns.find((n) => n.inode === node.inode);
+      if (named) return { target: { kind: 'netns', name: named.name }, fixedTypes: ['net'] };
+      return { target: { kind: 'namespace', type: 'net', inode: node.inode }, fixedTypes: ['net'] };
+    }
+    case 'process':
+      return { target: { kind: 'pid', pid: node.pid } };
+    default:
+      return undefined;
+  }
+}
+
+export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { sessions, tree, view, log, context } = deps;
+  const reg = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown);
+
+  const enter = async (node?: Node, typesArg?: NsType[]): Promise<vscode.Terminal | undefined> => {
+    const session = sessionOf(deps, node) ?? (await pickSession(sessions, 'Enter Namespace'));
+    if (!session || !(await ensureSnapshot(session))) return undefined;
+    let target: EnterTarget | undefined;
+    let fixed: NsType[] | undefined;
+    if (node) {
+      const t = enterTargetOf(session, node);
+      target = t?.target;
+      fixed = t?.fixedTypes;
+    } else {
+      target = await pickEnterTarget(session, 'Enter Namespace');
+      if (target?.kind === 'namespace') fixed = [target.type];
+    }
+    if (!target) return undefined;
+    const types = typesArg ?? fixed ?? (await pickNamespaces(context.globalState, target.kind, NS_TYPES));
+    if (!types) return undefined;
+    try {
+      return openEnterTerminal({ session, target, types });
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Enter Namespace on ${session.label}: ${(e as Error).message}`, 'Show Log').then((a) => a && log.show());
+      return undefined;
+    }
+  };
+
+  const showPidMap = async (node?: Node) => {
+    const session = sessionOf(deps, node) ?? (await pickSession(sessions, 'Show PID Mapping'));
+    if (!session || !(await ensureSnapshot(session))) return undefined;
+    let scope: PidMapScope = { kind: 'host' };
+    if (node?.kind === 'container') scope = { kind: 'container', id: node.containerId };
+    else if (node?.kind === 'namespace' && node.type === 'pid') scope = { kind: 'pidns', inode: node.inode };
+    else if (node?.kind === 'process') scope = { kind: 'pid', pid: node.pid };
+    else if (!node) {
+      const index = session.index!;
+      const items: Array<vscode.QuickPickItem & { scope: PidMapScope }> = [
+        { label: '$(vm) Whole host', scope: { kind: 'host' } },
+        ...index.snapshot.containers.filter((c) => c.pid).map((c) => ({ label: `$(box) ${c.name}`, description: `${c.engine} · PID ${c.pid}`, scope: { kind: 'container', id: c.id } as PidMapScope })),
+        ...index.namespacesOfType('pid').filter((n) => !n.initial).map((n) => ({ label: `$(symbol-namespace) pid:[${n.inode}]`, description: index.label('pid', n.inode), scope: { kind: 'pidns', inode: n.inode } as PidMapScope })),
+      ];
+      const pick = await vscode.window.showQuickPick(items, { title: 'Show PID Mapping', placeHolder: 'For a container, a PID namespace or the whole host' });
+      if (!pick) return undefined;
+      scope = pick.scope;
+    }
+    return deps.pidMaps().show(session.id, scope);
+  };
+
+  return [
+    reg('nsExplorer.connectHost', async (spec?: string) => {
+      const chosen = typeof spec === 'string' ? spec : await pickHostSpec();
+      return chosen ? connectAndLoad(deps, chosen) : undefined;
+    }),
+    reg('nsExplorer.connectLocal', () => connectAndLoad(deps, 'local')),
+    reg('nsExplorer.disconnectHost', async (node?: Node) => {
+      const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Disconnect'));
+      if (s) sessions.remove(s.id);
+    }),
+    reg('nsExplorer.refreshHosts', async () => {
+      await Promise.all(sessions.list().map((s) => s.refresh().catch(() => undefined)));
+    }),
+    reg('nsExplorer.refreshHost', async (node?: Node) => {
+      const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Refresh'));
+      await s?.refresh().catch((e: Error) => vscode.window.showErrorMessage(`${s.label}: ${e.message}`, 'Show Log').then((a) => a && log.show()));
+    }),
+    reg('nsExplorer.retryHost', async (node?: Node) => {
+      const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Retry'));
+      await s?.refresh().catch(() => undefined);
+    }),
+    reg('nsExplorer.showLog', () => log.show()),
+    reg('nsExplorer.filterTree', async (text?: string) => {
+      const value = typeof text === 'string' ? text : await vscode.window.showInputBox({
+        title: 'Filter the Namespaces tree',
+        prompt: 'A name (container, netns, interface, process), a PID or a namespace inode; empty to clear',
+        value: tree.filter.text,
+      });
+      if (value !== undefined) {
+        tree.setFilter({ text: value.trim() });
+        view.message = value.trim() ? `Filtered by "${value.trim()}"` : undefined;
+      }
+    }),
+    reg('nsExplorer.clearFilter', () => {
+      tree.setFilter({ text: '' });
+      view.message = undefined;
+    }),
+    reg('nsExplorer.hideHostNamespaces', () => tree.setFilter({ hideHostNamespaces: true })),
+    reg('nsExplorer.showHostNamespaces', () => tree.setFilter({ hideHostNamespaces: false })),
+    reg('nsExplorer.hideKernelThreads', () => tree.setFilter({ hideKernelThreads: true })),
+    reg('nsExplorer.showKernelThreads', () => tree.setFilter({ hideKernelThreads: false })),
+    reg('nsExplorer.exportSnapshot', async (node?: Node) => {
+      const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Export Snapshot as JSON'));
+      if (!s || !(await ensureSnapshot(s))) return undefined;
+      const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(s.snapshot, null, 2) });
+      return vscode.window.showTextDocument(doc);
+    }),
+    reg('nsExplorer.copyInode', async (node?: Node) => {
+      const inode = node?.kind === 'namespace' || node?.kind === 'netns' ? node.inode : undefined;
+      if (inode !== undefined) {
+        await vscode.env.clipboard.writeText(String(inode));
+        vscode.window.setStatusBarMessage(`Copied inode ${inode}`, 3000);
+      }
+    }),
+    reg('nsExplorer.copyPid', async (node?: Node) => {
+      const s = sessionOf(deps, node);
+      let pid: number | undefined;
+      if (node?.kind === 'process') pid = node.pid;
+      if (node?.kind === 'container') pid = s?.index?.snapshot.containers.find((c) => c.id === node.containerId)?.pid;
+      if (pid !== undefined) {
+        await vscode.env.clipboard.writeText(String(pid));
+        vscode.window.setStatusBarMessage(`Copied PID ${pid}`, 3000);
+      }
+    }),
+    reg('nsExplorer.revealPeer', async (node?: Node) => {
+      if (node?.kind !== 'interface') return;
+      const s = sessionOf(deps, node);
+      const i = s?.index?.interface(node.ns, node.ifindex);
+      if (!s?.index || !i?.peer) {
+        void vscode.window.showInformationMessage('This interface has no known peer.');
+        return;
+      }
+      const hostNode: Node = { kind: 'host', hostId: s.id, id: s.id };
+      const group: Node = { kind: 'group', group: 'networks', hostId: s.id, id: `${s.id}/networks`, parent: hostNode };
+      const netns: Node = { kind: 'netns', hostId: s.id, id: `${group.id}/${i.peer.ns}`, inode: i.peer.ns, parent: group };
+      const peer: Node = { kind: 'interface', hostId: s.id, id: `${netns.id}/if/${i.peer.ifindex}`, ns: i.peer.ns, ifindex: i.peer.ifindex, parent: netns };
+      await view.reveal(peer, { select: true, focus: true, expand: true });
+    }),
+    reg('nsExplorer.enterNamespace', (node?: Node, types?: NsType[]) => enter(node, types)),
+    reg('nsExplorer.showPidMapping', (node?: Node) => showPidMap(node)),
+  ];
+}

@@ -1,0 +1,75 @@
+/** QuickPicks that stand in for a tree node when a command runs from the palette. */
+import * as vscode from 'vscode';
+import { NS_TYPES, NsType } from '../model/snapshot';
+import { EnterTarget } from '../workflows/enter';
+import { HostSession, HostSessions } from '../views/hostSessions';
+
+export async function pickSession(sessions: HostSessions, purpose: string): Promise<HostSession | undefined> {
+  const list = sessions.list();
+  if (list.length === 0) {
+    const open = 'Connect to Host…';
+    const pick = await vscode.window.showInformationMessage(`No host is open. ${purpose} needs one.`, open);
+    if (pick === open) {
+      await vscode.commands.executeCommand('nsExplorer.connectHost');
+    }
+    return sessions.list()[0];
+  }
+  if (list.length === 1) {
+    return list[0];
+  }
+  const pick = await vscode.window.showQuickPick(
+    list.map((s) => ({ label: s.label, description: s.state.kind, session: s })),
+    { title: purpose, placeHolder: 'Which host?' },
+  );
+  return pick?.session;
+}
+
+export async function ensureSnapshot(session: HostSession): Promise<boolean> {
+  if (!session.snapshot) {
+    try {
+      await session.refresh();
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Cannot read ${session.label}: ${(e as Error).message}`);
+      return false;
+    }
+  }
+  return session.snapshot !== undefined;
+}
+
+type TargetItem = vscode.QuickPickItem & { target?: EnterTarget; askPid?: boolean };
+
+/** Containers, named netns, namespaces of every type, or a PID typed in. */
+export async function pickEnterTarget(session: HostSession, title: string): Promise<EnterTarget | undefined> {
+  const index = session.index;
+  if (!index) return undefined;
+  const items: TargetItem[] = [];
+  const running = index.snapshot.containers.filter((c) => c.pid && !c.sandboxed);
+  if (running.length) {
+    items.push({ label: 'Containers', kind: vscode.QuickPickItemKind.Separator });
+    items.push(...running.map((c): TargetItem => ({ label: `$(box) ${c.name}`, description: `${c.engine} · ${c.image} · PID ${c.pid}`, target: { kind: 'container', name: c.name } })));
+  }
+  if (index.snapshot.netns.length) {
+    items.push({ label: 'Named network namespaces', kind: vscode.QuickPickItemKind.Separator });
+    items.push(...index.snapshot.netns.map((n): TargetItem => ({ label: `$(globe) ${n.name}`, description: `net:[${n.inode}]`, target: { kind: 'netns', name: n.name } })));
+  }
+  items.push({ label: 'Namespaces', kind: vscode.QuickPickItemKind.Separator });
+  for (const t of NS_TYPES) {
+    for (const n of index.namespacesOfType(t as NsType)) {
+      if (n.initial || (n.pids.length === 0 && n.nsfsPaths.length === 0)) continue;
+      items.push({ label: `$(symbol-namespace) ${t}:[${n.inode}]`, description: `${index.label(t, n.inode)} · ${n.pids.length} processes`, target: { kind: 'namespace', type: t, inode: n.inode } });
+    }
+  }
+  items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
+  items.push({ label: '$(terminal) A process by PID…', askPid: true });
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Container, network namespace, namespace or process', matchOnDescription: true });
+  if (!pick) return undefined;
+  if (pick.askPid) {
+    const text = await vscode.window.showInputBox({
+      title,
+      prompt: 'Host PID of the process whose namespaces to enter',
+      validateInput: (v) => (/^[1-9][0-9]{0,9}$/.test(v.trim()) ? (index.byPid.has(Number(v)) ? undefined : `No process ${v.trim()} in the last snapshot.`) : 'A process id, e.g. 24691'),
+    });
+    return text ? { kind: 'pid', pid: Number(text.trim()) } : undefined;
+  }
+  return pick.target;
+}

@@ -1,0 +1,263 @@
+/**
+ * Containers of every engine from the probe's engine sections and the process table (shims, nspawn).
+ * Pure. Namespaces are filled in later from the init process; here only identity, state and init PID.
+ */
+import { ContainerEngine, ContainerInfo, ProcessInfo } from '../model/snapshot';
+import type { Section } from './parseProbe';
+
+export interface RawContainer {
+  info: ContainerInfo;
+}
+
+const SANDBOX_RUNTIME = /kata|runsc|gvisor/i;
+
+function container(engine: ContainerEngine, id: string, name: string, image: string, state: string, pid?: number): ContainerInfo {
+  const c: ContainerInfo = { engine, id, name, image, state, ns: {}, sharedWithHost: [] };
+  if (pid !== undefined && pid > 0) {
+    c.pid = pid;
+  }
+  return c;
+}
+
+function jsonOr<T>(text: string, fallback: T): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Command line argument after a flag (`-f V`, `--f=V`), from a process's space-joined cmdline. */
+function argAfter(args: string[], ...flags: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    for (const f of flags) {
+      if (args[i] === f && i + 1 < args.length) {
+        return args[i + 1];
+      }
+      if (args[i].startsWith(f + '=')) {
+        return args[i].slice(f.length + 1);
+      }
+    }
+  }
+  return undefined;
+}
+
+export function parseEngineSections(sections: Section[], processes: ProcessInfo[]): { containers: RawContainer[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const out: ContainerInfo[] = [];
+  const dockerIds = new Set<string>();
+  const criIds = new Set<string>();
+
+  // Shims: containerd-shim-<runtime>-v2 -namespace NS -id ID -address SOCK.
+  const shims = processes
+    .filter((p) => p.comm.startsWith('containerd-shim'))
+    .map((p) => {
+      const args = p.cmdline.split(' ');
+      return { pid: p.pid, runtime: args[0] ?? p.comm, namespace: argAfter(args, '-namespace', '--namespace'), id: argAfter(args, '-id', '--id') };
+    });
+  const sandboxedIds = new Set(shims.filter((s) => SANDBOX_RUNTIME.test(s.runtime) && s.id).map((s) => s.id as string));
+
+  const criPods = new Map<string, { name: string; namespace?: string; id: string }>();
+  for (const sec of sections) {
+    if (sec.name !== 'crictl-pods') {
+      continue;
+    }
+    const j = jsonOr<{ items?: Array<{ id: string; metadata?: { name?: string; namespace?: string } }> }>(sec.lines.join('\n'), {});
+    for (const p of j.items ?? []) {
+      criPods.set(p.id, { name: p.metadata?.name ?? p.id.slice(0, 12), namespace: p.metadata?.namespace, id: p.id });
+      criIds.add(p.id);
+    }
+  }
+
+  const ctrTasks = new Map<string, { pid: number; status: string }>();
+  for (const sec of sections) {
+    if (sec.name !== 'ctr-tasks') {
+      continue;
+    }
+    for (const l of sec.lines.slice(1)) {
+      const f = l.trim().split(/\s+/);
+      if (f.length >= 3 && /^\d+$/.test(f[1])) {
+        ctrTasks.set(`${sec.args[1]}/${f[0]}`, { pid: Number(f[1]), status: f[2].toLowerCase() });
+      }
+    }
+  }
+
+  for (const sec of sections) {
+    switch (sec.name) {
+      case 'docker':
+        for (const l of sec.lines) {
+          const a = jsonOr<unknown[] | null>(l, null);
+          if (!Array.isArray(a) || typeof a[0] !== 'string') {
+            continue;
+          }
+          const [id, name, image, state, pid, hostname, netMode, runtime, , labels] = a as [string, string, string, string, number, string, string, string, string, Record<string, string> | null];
+          const c = container('docker', id, String(name).replace(/^\//, ''), typeof image === 'string' ? image : '', String(state), state === 'running' ? pid : undefined);
+          if (runtime) {
+            c.runtime = runtime;
+          }
+          if (SANDBOX_RUNTIME.test(runtime ?? '') || sandboxedIds.has(id)) {
+            c.sandboxed = true;
+            delete c.pid;
+          }
+          const podName = labels?.['io.kubernetes.pod.name'];
+          if (podName) {
+            c.pod = { name: podName, namespace: labels?.['io.kubernetes.pod.namespace'] };
+          }
+          void hostname;
+          void netMode;
+          dockerIds.add(id);
+          out.push(c);
+        }
+        break;
+      case 'podman': {
+        const list = jsonOr<Array<Record<string, unknown>>>(sec.lines.join('\n'), []);
+        for (const p of Array.isArray(list) ? list : []) {
+          const id = String(p.Id ?? p.ID ?? '');
+          if (!id || out.some((o) => o.engine === 'podman' && o.id === id)) {
+            continue;
+          }
+          const names = Array.isArray(p.Names) ? (p.Names as string[]) : [String(p.Names ?? id.slice(0, 12))];
+          const state = String(p.State ?? '').toLowerCase();
+          const c = container('podman', id, names[0], String(p.Image ?? ''), state, state === 'running' ? Number(p.Pid ?? 0) : undefined);
+          if (p.Pod) {
+            c.pod = { name: String(p.PodName ?? p.Pod), id: String(p.Pod) };
+          }
+          if (sec.args[0] && sec.args[0] !== '-') {
+            c.engineNamespace = sec.args[0];
+          }
+          out.push(c);
+        }
+        break;
+      }
+      case 'crictl-ps': {
+        const j = jsonOr<{ containers?: Array<{ id: string; podSandboxId?: string; metadata?: { name?: string }; image?: { image?: string }; state?: string }> }>(sec.lines.join('\n'), {});
+        for (const x of j.containers ?? []) {
+          const state = (x.state ?? '').replace(/^CONTAINER_/, '').toLowerCase();
+          const c = container('cri', x.id, x.metadata?.name ?? x.id.slice(0, 12), x.image?.image ?? '', state);
+          const pod = x.podSandboxId ? criPods.get(x.podSandboxId) : undefined;
+          if (pod) {
+            c.pod = pod;
+          }
+          criIds.add(x.id);
+          out.push(c);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  // containerd: skip what docker (moby) or CRI (k8s.io, pause sandboxes included) already showed.
+  const nerdNames = new Map<string, string>();
+  for (const sec of sections) {
+    if (sec.name === 'nerdctl') {
+      for (const l of sec.lines) {
+        const j = jsonOr<{ ID?: string; Names?: string } | null>(l, null);
+        if (j?.ID && j.Names) {
+          nerdNames.set(`${sec.args[1]}/${j.ID}`, j.Names);
+        }
+      }
+    }
+  }
+  for (const sec of sections) {
+    if (sec.name !== 'ctr-containers') {
+      continue;
+    }
+    const ns = sec.args[1] ?? 'default';
+    for (const l of sec.lines.slice(1)) {
+      const [id, image, runtime] = l.trim().split(/\s+/);
+      if (!id || dockerIds.has(id) || criIds.has(id) || [...nerdNames.keys()].some((k) => k.endsWith('/' + id) && dockerIds.has(id))) {
+        continue;
+      }
+      const task = ctrTasks.get(`${ns}/${id}`);
+      const nerd = [...nerdNames.entries()].find(([k]) => k === `${ns}/${id}` || (k.startsWith(ns + '/') && id.startsWith(k.slice(ns.length + 1))));
+      const c = container('containerd', id, nerd?.[1] ?? id, image ?? '', task?.status ?? 'created', task?.status === 'running' ? task.pid : undefined);
+      c.engineNamespace = ns;
+      if (runtime) {
+        c.runtime = runtime;
+      }
+      if (SANDBOX_RUNTIME.test(runtime ?? '') || sandboxedIds.has(id)) {
+        c.sandboxed = true;
+        delete c.pid;
+      }
+      out.push(c);
+    }
+  }
+
+  // CRI containers get their PID from the containerd task or from the shim's child.
+  for (const c of out) {
+    if (c.engine === 'cri') {
+      const task = ctrTasks.get(`k8s.io/${c.id}`);
+      if (c.state === 'running' && task) {
+        c.pid = task.pid;
+      }
+      if (sandboxedIds.has(c.id) || (c.pod?.id && sandboxedIds.has(c.pod.id))) {
+        c.sandboxed = true;
+        delete c.pid;
+      }
+    }
+  }
+
+  // systemd-nspawn: registered machines (LEADER in /run/systemd/machines) and unregistered ones seen
+  // as systemd-nspawn processes; their child is the container's init.
+  const machines = new Map<string, { leader?: number; cls?: string }>();
+  for (const sec of sections) {
+    if (sec.name === 'machines') {
+      for (const l of sec.lines) {
+        const m = /^\/run\/systemd\/machines\/([^:/]+):(\w+)=(.*)$/.exec(l);
+        if (!m || m[1].startsWith('unit:')) {
+          continue;
+        }
+        const e = machines.get(m[1]) ?? {};
+        if (m[2] === 'LEADER') {
+          e.leader = Number(m[3]);
+        } else if (m[2] === 'CLASS') {
+          e.cls = m[3];
+        }
+        machines.set(m[1], e);
+      }
+    } else if (sec.name === 'machinectl') {
+      for (const l of sec.lines) {
+        const [name, cls] = l.trim().split(/\s+/);
+        if (name && !machines.has(name)) {
+          machines.set(name, { cls });
+        }
+      }
+    }
+  }
+  for (const p of processes.filter((x) => x.comm === 'systemd-nspawn')) {
+    const args = p.cmdline.split(' ');
+    const dir = argAfter(args, '-D', '--directory');
+    const name = argAfter(args, '-M', '--machine') ?? (dir ? dir.replace(/\/+$/, '').split('/').pop() : undefined) ?? `nspawn-${p.pid}`;
+    const child = processes.find((x) => x.ppid === p.pid);
+    const e = machines.get(name) ?? {};
+    e.leader ??= child?.pid;
+    machines.set(name, e);
+  }
+  for (const [name, m] of machines) {
+    if (m.cls === 'host') {
+      continue;
+    }
+    out.push(container('nspawn', name, name, '', m.leader ? 'running' : 'unknown', m.leader));
+  }
+
+  for (const sec of sections) {
+    if (sec.name === 'lxc') {
+      for (const l of sec.lines) {
+        const [name, state, pid] = l.trim().split(/\s+/);
+        if (!name || name === 'NAME' || /^-+$/.test(name)) {
+          continue;
+        }
+        out.push(container('lxc', name, name, '', (state ?? '').toLowerCase(), pid && /^\d+$/.test(pid) ? Number(pid) : undefined));
+      }
+    } else if (sec.name === 'lxc-dirs') {
+      for (const l of sec.lines) {
+        if (l.trim()) {
+          out.push(container('lxc', l.trim(), l.trim(), '', 'unknown'));
+        }
+      }
+    }
+  }
+  return { containers: out.map((info) => ({ info })), warnings };
+}

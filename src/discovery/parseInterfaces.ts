@@ -1,0 +1,265 @@
+/**
+ * Interfaces of each network namespace from `ip -j -d addr` (or `ip -o` text, or /proc/net), and veth
+ * peer resolution across namespaces. Pure.
+ */
+import { AddressInfo, InterfaceInfo } from '../model/snapshot';
+import type { Section } from './parseProbe';
+
+/** An interface plus what peer resolution needs. */
+export interface RawInterface {
+  info: InterfaceInfo;
+  /** The peer's ifindex in its own namespace (iflink / link_index / @ifN). */
+  peerIndex?: number;
+  /** The peer's namespace as this namespace numbers it; undefined when the peer is local. */
+  peerNetnsid?: number;
+  /** The peer's name when it lives in the same namespace. */
+  peerName?: string;
+  /** Text mode: the name had an `@` suffix (busybox prints a wrong local name for remote peers). */
+  atSuffix?: boolean;
+  /** Text mode only: `ip -o addr` lines for this namespace, merged into its interfaces later. */
+  addrLines?: string[];
+}
+
+interface IpJsonLink {
+  ifindex?: number;
+  ifname?: string;
+  link?: string | null;
+  link_index?: number;
+  link_netnsid?: number;
+  link_type?: string;
+  operstate?: string;
+  address?: string;
+  mtu?: number;
+  master?: string;
+  linkinfo?: { info_kind?: string };
+  addr_info?: Array<{ family?: string; local?: string; prefixlen?: number; scope?: string }>;
+}
+
+export function parseNetnsSection(sec: Section, ipmode: string): RawInterface[] {
+  const inode = Number(sec.args[0]);
+  if (!Number.isFinite(inode)) {
+    return [];
+  }
+  if (sec.name === 'netns' && ipmode === 'json') {
+    return parseIpJson(inode, sec.lines.join('\n'));
+  }
+  if (sec.name === 'netns' && ipmode === 'text') {
+    return parseIpLinkText(inode, sec.lines);
+  }
+  if (sec.name === 'netns-addr') {
+    return [{ info: { ns: inode, ifindex: -1, name: '', kind: '', state: '', addresses: [] }, addrLines: sec.lines }];
+  }
+  if (sec.name === 'netns-dev') {
+    return parseProcNet(inode, sec.lines);
+  }
+  return [];
+}
+
+export function parseIpJson(inode: number, text: string): RawInterface[] {
+  let links: IpJsonLink[];
+  try {
+    links = JSON.parse(text) as IpJsonLink[];
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(links)) {
+    return [];
+  }
+  return links.map((l) => {
+    const info: InterfaceInfo = {
+      ns: inode,
+      ifindex: l.ifindex ?? -1,
+      name: l.ifname ?? '',
+      kind: l.linkinfo?.info_kind ?? l.link_type ?? 'unknown',
+      state: l.operstate ?? 'UNKNOWN',
+      addresses: (l.addr_info ?? [])
+        .filter((a) => (a.family === 'inet' || a.family === 'inet6') && a.local)
+        .map((a): AddressInfo => ({ family: a.family as 'inet' | 'inet6', address: a.local ?? '', prefixLen: a.prefixlen ?? 0, ...(a.scope ? { scope: a.scope } : {}) })),
+    };
+    if (l.address && l.link_type !== 'loopback' && l.link_type !== 'none') {
+      info.mac = l.address;
+    }
+    if (l.mtu !== undefined) {
+      info.mtu = l.mtu;
+    }
+    if (l.master) {
+      info.master = l.master;
+    }
+    const raw: RawInterface = { info };
+    if (l.link_index !== undefined) {
+      raw.peerIndex = l.link_index;
+      raw.peerNetnsid = l.link_netnsid;
+    } else if (typeof l.link === 'string') {
+      raw.peerName = l.link;
+    }
+    return raw;
+  });
+}
+
+/** `ip -o [-d] link` lines: `6: name@if2: <FLAGS> mtu 1500 ... state UP ...\    link/ether MAC ... link-netnsid 0`. */
+export function parseIpLinkText(inode: number, lines: string[]): RawInterface[] {
+  const out: RawInterface[] = [];
+  for (const line of lines) {
+    const m = /^(\d+): ([^:@]+)(?:@([^:]+))?: <([^>]*)>(.*)$/.exec(line);
+    if (!m) {
+      continue;
+    }
+    const rest = m[5];
+    const field = (re: RegExp): string | undefined => re.exec(rest)?.[1];
+    const linkType = field(/link\/(\w+)/) ?? 'unknown';
+    const detailKind = /\\\s+(veth|bridge|vlan|macvlan|ipvlan|vxlan|dummy|tun|wireguard|bond)\b/.exec(rest)?.[1];
+    const peer = m[3];
+    const peerIdx = peer && /^if(\d+)$/.test(peer) ? Number(peer.slice(2)) : undefined;
+    const netnsid = field(/link-netnsid (\d+)/);
+    const flags = m[4].split(',');
+    const info: InterfaceInfo = {
+      ns: inode,
+      ifindex: Number(m[1]),
+      name: m[2],
+      kind: detailKind ?? (peerIdx !== undefined ? 'veth' : linkType),
+      state: field(/ state (\S+)/) ?? (flags.includes('UP') ? 'UP' : 'DOWN'),
+      addresses: [],
+    };
+    const mac = field(/link\/ether ([0-9a-f:]{17})/);
+    if (mac) {
+      info.mac = mac;
+    }
+    const mtu = field(/ mtu (\d+)/);
+    if (mtu) {
+      info.mtu = Number(mtu);
+    }
+    const master = field(/ master (\S+)/);
+    if (master) {
+      info.master = master;
+    }
+    const raw: RawInterface = { info, atSuffix: peer !== undefined };
+    if (peerIdx !== undefined) {
+      raw.peerIndex = peerIdx;
+      raw.peerNetnsid = netnsid !== undefined ? Number(netnsid) : rest.includes('link-netns') ? -1 : undefined;
+    } else if (peer && (detailKind === 'veth' || info.kind === 'veth')) {
+      raw.peerName = peer;
+    }
+    out.push(raw);
+  }
+  return out;
+}
+
+/** `ip -o addr` lines: `4: eth0    inet 192.0.2.2/24 brd ... scope global eth0\ ...`. */
+export function parseIpAddrText(lines: string[]): Array<{ ifindex: number; addr: AddressInfo }> {
+  const out: Array<{ ifindex: number; addr: AddressInfo }> = [];
+  for (const line of lines) {
+    const m = /^(\d+):\s+\S+\s+(inet6?) ([0-9a-fA-F.:]+)\/(\d+)(.*)$/.exec(line);
+    if (m) {
+      const scope = / scope (\w+)/.exec(m[5])?.[1];
+      out.push({ ifindex: Number(m[1]), addr: { family: m[2] as 'inet' | 'inet6', address: m[3], prefixLen: Number(m[4]), ...(scope ? { scope } : {}) } });
+    }
+  }
+  return out;
+}
+
+/** /proc/net/dev then /proc/net/if_inet6, concatenated (no ip at all). */
+export function parseProcNet(inode: number, lines: string[]): RawInterface[] {
+  const byName = new Map<string, RawInterface>();
+  for (const line of lines) {
+    const dev = /^\s*([^\s:]+):\s+\d/.exec(line);
+    if (dev) {
+      byName.set(dev[1], { info: { ns: inode, ifindex: -1, name: dev[1], kind: dev[1] === 'lo' ? 'loopback' : 'unknown', state: 'UNKNOWN', addresses: [] } });
+      continue;
+    }
+    const v6 = /^([0-9a-f]{32}) ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+) [0-9a-f]+\s+(\S+)$/.exec(line);
+    if (v6) {
+      const r = byName.get(v6[5]);
+      if (r) {
+        r.info.ifindex = parseInt(v6[2], 16);
+        const scopeNum = parseInt(v6[4], 16);
+        r.info.addresses.push({
+          family: 'inet6',
+          address: v6[1].replace(/(.{4})(?!$)/g, '$1:').replace(/\b0+(?=[0-9a-f])/g, ''),
+          prefixLen: parseInt(v6[3], 16),
+          scope: scopeNum === 0x10 ? 'host' : scopeNum === 0x20 ? 'link' : 'global',
+        });
+      }
+    }
+  }
+  return [...byName.values()];
+}
+
+/**
+ * Merges text-mode address sections into their interfaces, then pairs veth ends: an end in namespace A
+ * with peer index p matches the veth with ifindex p in namespace B whose own peer index is A's ifindex.
+ * When that leaves several candidates (ifindexes repeat across namespaces), the netnsid each namespace
+ * uses for the other, learnt from the unambiguous pairs, decides.
+ */
+export function resolveVethPeers(raws: RawInterface[]): InterfaceInfo[] {
+  const ifaces: RawInterface[] = [];
+  for (const r of raws) {
+    if (r.addrLines) {
+      for (const a of parseIpAddrText(r.addrLines)) {
+        const target = ifaces.find((x) => x.info.ns === r.info.ns && x.info.ifindex === a.ifindex);
+        target?.info.addresses.push(a.addr);
+      }
+    } else {
+      ifaces.push(r);
+    }
+  }
+  const key = (ns: number, idx: number): string => `${ns}/${idx}`;
+  const byKey = new Map(ifaces.map((r) => [key(r.info.ns, r.info.ifindex), r]));
+  for (const r of ifaces) {
+    if (r.peerName !== undefined) {
+      const peer = ifaces.find((x) => x.info.ns === r.info.ns && x.info.name === r.peerName);
+      if (peer) {
+        r.info.peer = { ns: peer.info.ns, ifindex: peer.info.ifindex };
+      }
+    }
+  }
+  const candidatesOf = (r: RawInterface): RawInterface[] =>
+    ifaces.filter(
+      (x) =>
+        x !== r &&
+        x.peerIndex === r.info.ifindex &&
+        x.info.ifindex === r.peerIndex &&
+        // A local peer is reported by name; an index with a netnsid means another namespace.
+        (r.peerNetnsid === undefined || x.info.ns !== r.info.ns),
+    );
+  const nsidMap = new Map<string, number>();
+  const pending: RawInterface[] = [];
+  for (const r of ifaces) {
+    if (r.peerIndex === undefined || r.info.peer) {
+      continue;
+    }
+    const c = candidatesOf(r);
+    if (c.length === 1) {
+      r.info.peer = { ns: c[0].info.ns, ifindex: c[0].info.ifindex };
+      if (r.peerNetnsid !== undefined && r.peerNetnsid >= 0) {
+        nsidMap.set(key(r.info.ns, r.peerNetnsid), c[0].info.ns);
+      }
+    } else if (c.length > 1) {
+      pending.push(r);
+    }
+  }
+  for (const r of pending) {
+    const ns = r.peerNetnsid !== undefined ? nsidMap.get(key(r.info.ns, r.peerNetnsid)) : undefined;
+    const peer = ns !== undefined ? byKey.get(key(ns, r.peerIndex ?? -1)) : undefined;
+    if (peer && peer.peerIndex === r.info.ifindex) {
+      r.info.peer = { ns: peer.info.ns, ifindex: peer.info.ifindex };
+    }
+  }
+  // Text mode leftovers: busybox names a remote peer by whatever local interface has its index, so only
+  // one end knows the index; accept a unique candidate that has a peer suffix but no index of its own.
+  for (const r of ifaces) {
+    if (r.peerIndex === undefined || r.info.peer) {
+      continue;
+    }
+    const c = ifaces.filter((x) => x.info.ns !== r.info.ns && x.info.ifindex === r.peerIndex && !x.info.peer && x.peerIndex === undefined && x.atSuffix);
+    if (c.length === 1) {
+      r.info.peer = { ns: c[0].info.ns, ifindex: c[0].info.ifindex };
+      c[0].info.peer = { ns: r.info.ns, ifindex: r.info.ifindex };
+    }
+  }
+  for (const r of ifaces) {
+    if (r.info.peer && r.info.kind !== 'veth' && (r.atSuffix || r.info.kind === 'ether')) {
+      r.info.kind = 'veth';
+    }
+  }
+  return ifaces.map((r) => r.info);
+}

@@ -1,0 +1,537 @@
+/**
+ * Turns the probe's sectioned text (probe.sh) into a Snapshot. Pure: no I/O. Fed in chunks as the
+ * output arrives, bounded in total size, tolerant of whatever a live /proc does mid-read (vanished PIDs,
+ * reused PIDs, unreadable entries).
+ */
+import { StringDecoder } from 'string_decoder';
+import {
+  ContainerInfo,
+  InterfaceInfo,
+  NamespaceHolder,
+  NamespaceInfo,
+  NetnsInfo,
+  NS_TYPES,
+  NsMap,
+  NsType,
+  ProcessInfo,
+  SNAPSHOT_SCHEMA_VERSION,
+  Snapshot,
+} from '../model/snapshot';
+import { parseEngineSections, RawContainer } from './parseEngines';
+import { parseNetnsSection, RawInterface, resolveVethPeers } from './parseInterfaces';
+
+export const DEFAULT_MAX_PROBE_BYTES = 64 * 1024 * 1024;
+const MAX_CMDLINE_CHARS = 1024;
+
+/** The kernel's fixed inode numbers of the initial namespaces (PROC_*_INIT_INO in proc_ns.h). */
+const INIT_NS_INODES: NsMap = {
+  ipc: 4026531839,
+  uts: 4026531838,
+  user: 4026531837,
+  pid: 4026531836,
+  cgroup: 4026531835,
+  time: 4026531834,
+};
+
+export interface Section {
+  name: string;
+  args: string[];
+  lines: string[];
+}
+
+export interface ParseContext {
+  /** Epoch ms when the probe started (HostFacts.takenAt). */
+  takenAt?: number;
+  /** Whether the exec ran through the privilege layer; uid 0 counts as privileged either way. */
+  privileged?: boolean;
+  /** Extra warnings from the transport (truncated output, exit code, stderr). */
+  warnings?: string[];
+}
+
+/** Splits the stream into sections as chunks arrive; keeps at most maxBytes of input. */
+export class ProbeStreamParser {
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly sections: Section[] = [];
+  private current: Section | undefined;
+  private partial = '';
+  private bytes = 0;
+  private overflow = false;
+
+  constructor(private readonly maxBytes = DEFAULT_MAX_PROBE_BYTES) {}
+
+  get truncated(): boolean {
+    return this.overflow;
+  }
+
+  feed(chunk: string | Buffer): void {
+    if (this.overflow) {
+      return;
+    }
+    const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (this.bytes + size > this.maxBytes) {
+      this.overflow = true;
+      return;
+    }
+    this.bytes += size;
+    const text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+    const lines = text.split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const line of lines) {
+      this.line(line);
+    }
+  }
+
+  private line(line: string): void {
+    if (line.startsWith('@@')) {
+      const [name, ...args] = line.slice(2).split(' ');
+      this.current = { name, args, lines: [] };
+      this.sections.push(this.current);
+    } else if (this.current) {
+      this.current.lines.push(line);
+    }
+  }
+
+  /** The sections read so far, flushing a last line without newline. */
+  finishSections(): Section[] {
+    const rest = this.partial + this.decoder.end();
+    this.partial = '';
+    if (rest) {
+      this.line(rest);
+    }
+    return this.sections;
+  }
+
+  finish(ctx: ParseContext = {}): Snapshot {
+    const sections = this.finishSections();
+    const warnings = [...(ctx.warnings ?? [])];
+    if (this.overflow) {
+      warnings.push(`The probe output exceeded ${this.maxBytes} bytes; the rest was ignored.`);
+    }
+    return buildSnapshot(sections, { ...ctx, warnings });
+  }
+}
+
+/** Parses a complete probe output. */
+export function parseProbeOutput(text: string, ctx: ParseContext = {}, maxBytes?: number): Snapshot {
+  const parser = new ProbeStreamParser(maxBytes);
+  parser.feed(text);
+  return parser.finish(ctx);
+}
+
+interface ProcAcc {
+  pid: number;
+  status: boolean;
+  ppid: number;
+  uid: number;
+  comm: string;
+  state?: string;
+  nspid: number[];
+  args: string[];
+  cgroup?: string;
+  cgroupV1?: string;
+  ns: NsMap;
+  nsAttempted: boolean;
+  uidMap: Array<{ inside: number; outside: number; count: number }>;
+}
+
+/** /proc/PID/status escapes the task name (\n, \\); undo it. */
+export function unescapeStatusName(name: string): string {
+  return name.replace(/\\(n|t|\\)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
+}
+
+/** mountinfo escapes space, tab, newline and backslash as \ooo. */
+export function unescapeMountField(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+function isNsType(s: string): s is NsType {
+  return (NS_TYPES as readonly string[]).includes(s);
+}
+
+export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snapshot {
+  const warnings = [...(ctx.warnings ?? [])];
+  const procs = new Map<number, ProcAcc>();
+  const proc = (pid: number): ProcAcc => {
+    let p = procs.get(pid);
+    if (!p) {
+      p = { pid, status: false, ppid: 0, uid: -1, comm: '', nspid: [], args: [], ns: {}, nsAttempted: false, uidMap: [] };
+      procs.set(pid, p);
+    }
+    return p;
+  };
+  const hostKv = new Map<string, string>();
+  const nsfs: Array<{ type: NsType; inode: number; path: string }> = [];
+  const sysnet = new Map<string, { ifindex?: number; iflink?: number }>();
+  const lsns: Array<{ ns: number; type: string; nprocs?: number; pid?: number; pns?: number; ons?: number }> = [];
+  let ipmode = 'json';
+  let endUptime: number | undefined;
+  let sawVersion = false;
+  const rawIfaces: RawInterface[] = [];
+
+  for (const sec of sections) {
+    switch (sec.name) {
+      case 'nsx-probe':
+        sawVersion = true;
+        if (sec.args[0] !== '1') {
+          warnings.push(`Unknown probe format ${sec.args[0] ?? '?'}; the snapshot may be incomplete.`);
+        }
+        break;
+      case 'host':
+        for (const l of sec.lines) {
+          const eq = l.indexOf('=');
+          if (eq > 0) {
+            hostKv.set(l.slice(0, eq), l.slice(eq + 1));
+          }
+        }
+        break;
+      case 'files':
+        for (const l of sec.lines) {
+          parseFileLine(l, proc, nsfs, sysnet);
+        }
+        break;
+      case 'cmdline':
+        for (const l of sec.lines) {
+          const m = /^\/proc\/(\d+)\/cmdline:(.*)$/s.exec(l);
+          if (m) {
+            proc(Number(m[1])).args.push(m[2].replace(/\x1f/g, '\n'));
+          }
+        }
+        break;
+      case 'ns':
+        for (const l of sec.lines) {
+          const m = /^\/proc\/(\d+)\/ns\/(\w+) (\d+)$/.exec(l);
+          if (m && isNsType(m[2])) {
+            proc(Number(m[1])).ns[m[2]] = Number(m[3]);
+          }
+        }
+        break;
+      case 'lsns':
+        parseLsns(sec.lines.join('\n'), lsns, warnings);
+        break;
+      case 'ipmode':
+        ipmode = sec.args[0] ?? 'json';
+        break;
+      case 'netns':
+      case 'netns-addr':
+      case 'netns-dev':
+        rawIfaces.push(...parseNetnsSection(sec, ipmode));
+        break;
+      case 'warn':
+        warnings.push(sec.args.join(' '));
+        break;
+      case 'end':
+        endUptime = Number(sec.args[0]);
+        break;
+      default:
+        break;
+    }
+  }
+  if (!sawVersion) {
+    warnings.push('The probe output has no header: the probe did not run (is sh available?).');
+  }
+
+  const shellPid = Number(hostKv.get('shellpid') ?? NaN);
+  // Processes: only those whose status was read exist; the probe's own shell and its children are
+  // transient and left out.
+  const processes: ProcessInfo[] = [];
+  let unreadableNs = 0;
+  for (const p of [...procs.values()].sort((a, b) => a.pid - b.pid)) {
+    if (!p.status || p.pid === shellPid || p.ppid === shellPid) {
+      continue;
+    }
+    const cmdline = p.args.join(' ');
+    const info: ProcessInfo = {
+      pid: p.pid,
+      ppid: p.ppid,
+      uid: p.uid,
+      comm: p.comm,
+      cmdline: cmdline.length > MAX_CMDLINE_CHARS ? cmdline.slice(0, MAX_CMDLINE_CHARS) : cmdline,
+      nspid: p.nspid.length ? p.nspid : [p.pid],
+      ns: p.ns,
+    };
+    if (p.state) {
+      info.state = p.state;
+    }
+    const cg = p.cgroup ?? p.cgroupV1;
+    if (cg !== undefined) {
+      info.cgroup = cg;
+    }
+    if (p.args.length === 0 && (p.ppid === 2 || p.pid === 2)) {
+      info.kernelThread = true;
+    }
+    const identity = p.uidMap.length === 1 && p.uidMap[0].inside === 0 && p.uidMap[0].outside === 0 && p.uidMap[0].count === 4294967295;
+    if (p.uidMap.length && !identity) {
+      info.uidMap = p.uidMap;
+    }
+    if (Object.keys(p.ns).length === 0) {
+      unreadableNs++;
+    }
+    processes.push(info);
+  }
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  const shellUid = procs.get(shellPid)?.uid;
+  const uid = shellUid !== undefined && shellUid >= 0 ? shellUid : Number(hostKv.get('uid') ?? -1);
+  const privileged = uid === 0;
+  const tools = new Set((hostKv.get('tools') ?? '').split(' ').filter(Boolean));
+
+  // Initial namespaces: those of PID 1; kthreadd (PID 2) when PID 1 is unreadable; the kernel's fixed
+  // inodes for the rest.
+  const initial: NsMap = {};
+  const pid2 = byPid.get(2);
+  const initSources = [byPid.get(1)?.ns ?? {}, pid2 && pid2.comm === 'kthreadd' ? pid2.ns : {}, INIT_NS_INODES];
+  for (const t of NS_TYPES) {
+    for (const src of initSources) {
+      if (src[t] !== undefined) {
+        initial[t] = src[t];
+        break;
+      }
+    }
+  }
+
+  const engines = parseEngineSections(sections, processes);
+  warnings.push(...engines.warnings);
+  const containers = engines.containers.map((c) => finishContainer(c, byPid, initial));
+  computeSharing(containers);
+
+  // Namespaces
+  const nsById = new Map<string, NamespaceInfo>();
+  const ns = (type: NsType, inode: number): NamespaceInfo => {
+    const key = `${type}:${inode}`;
+    let n = nsById.get(key);
+    if (!n) {
+      n = { type, inode, holders: [], pids: [], nsfsPaths: [], initial: initial[type] === inode };
+      nsById.set(key, n);
+    }
+    return n;
+  };
+  for (const p of processes) {
+    for (const t of NS_TYPES) {
+      const inode = p.ns[t];
+      if (inode !== undefined) {
+        ns(t, inode).pids.push(p.pid);
+      }
+    }
+  }
+  const netns: NetnsInfo[] = [];
+  for (const m of nsfs) {
+    const n = ns(m.type, m.inode);
+    if (!n.nsfsPaths.includes(m.path)) {
+      n.nsfsPaths.push(m.path);
+    }
+    const named = /^\/(?:var\/)?run\/netns\/([^/]+)$/.exec(m.path);
+    if (m.type === 'net' && named && !netns.some((x) => x.name === named[1])) {
+      netns.push({ name: named[1], path: m.path, inode: m.inode });
+    }
+  }
+  for (const l of lsns) {
+    if (!isNsType(l.type) || !l.ns) {
+      continue;
+    }
+    const n = ns(l.type, l.ns);
+    if (l.pns) {
+      n.parent = l.pns;
+    }
+    if (l.ons) {
+      n.owner = l.ons;
+    }
+  }
+  for (const n of nsById.values()) {
+    n.holders = holdersOf(n, containers, netns, byPid);
+  }
+  const namespaces = [...nsById.values()].sort((a, b) => NS_TYPES.indexOf(a.type) - NS_TYPES.indexOf(b.type) || a.inode - b.inode);
+
+  // Interfaces: the probe's own netns gets sysfs ifindex/iflink when ip gave no peer index.
+  const selfNet = Number(sections.find((s) => s.name === 'netns' && s.args[1] === '-')?.args[0] ?? NaN);
+  for (const r of rawIfaces) {
+    const sys = sysnet.get(r.info.name);
+    if (r.info.ns === selfNet && sys?.iflink !== undefined && sys.ifindex === r.info.ifindex && r.peerIndex === undefined && sys.iflink !== sys.ifindex) {
+      r.peerIndex = sys.iflink;
+    }
+  }
+  const interfaces: InterfaceInfo[] = resolveVethPeers(rawIfaces);
+
+  if (!privileged) {
+    warnings.push('The probe did not run as root: namespaces and containers of other users are hidden. Connect with sudo for the full picture.');
+  }
+  if (unreadableNs > 0) {
+    warnings.push(`${unreadableNs} process${unreadableNs === 1 ? '' : 'es'} had unreadable namespace links (permission or exited).`);
+  }
+  if (sawVersion && !tools.has('lsns')) {
+    warnings.push('lsns is not installed (util-linux): parent and owner namespaces are unknown.');
+  }
+  if (ipmode === 'text') {
+    warnings.push('ip has no JSON output (busybox or old iproute2): interface details and veth peers are partial.');
+  } else if (ipmode === 'proc') {
+    warnings.push('No ip command: interfaces come from /proc only, without IPv4 addresses or veth peers.');
+  }
+  if (sawVersion && !tools.has('nsenter')) {
+    warnings.push('nsenter is not installed: only the probe\'s own network namespace was read.');
+  }
+  if (sawVersion && ipmode !== 'json' && !tools.has('lsns')) {
+    warnings.push('The host seems to offer busybox tools only (no lsns, no ip JSON): the snapshot is partial.');
+  }
+  const up0 = Number(hostKv.get('uptime0'));
+  const probeMs = endUptime !== undefined && Number.isFinite(up0) && Number.isFinite(endUptime) ? Math.round((endUptime - up0) * 1000) : 0;
+
+  return {
+    schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+    host: {
+      hostname: hostKv.get('hostname') ?? '',
+      kernel: hostKv.get('kernel') ?? '',
+      uid,
+      privileged: privileged || (ctx.privileged === true && uid === 0),
+      probeMs,
+      takenAt: ctx.takenAt ?? Date.now(),
+      warnings,
+    },
+    processes,
+    namespaces,
+    containers,
+    netns,
+    interfaces,
+  };
+}
+
+function parseFileLine(
+  l: string,
+  proc: (pid: number) => ProcAcc,
+  nsfs: Array<{ type: NsType; inode: number; path: string }>,
+  sysnet: Map<string, { ifindex?: number; iflink?: number }>,
+): void {
+  const m = /^\/proc\/(\d+)\/(status|uid_map|cgroup|mountinfo):(.*)$/.exec(l);
+  if (!m) {
+    const s = /^\/sys\/class\/net\/([^/]+)\/(ifindex|iflink):(\d+)$/.exec(l);
+    if (s) {
+      const e = sysnet.get(s[1]) ?? {};
+      e[s[2] as 'ifindex' | 'iflink'] = Number(s[3]);
+      sysnet.set(s[1], e);
+    }
+    return;
+  }
+  const pid = Number(m[1]);
+  const body = m[3];
+  switch (m[2]) {
+    case 'status': {
+      const p = proc(pid);
+      const colon = body.indexOf(':');
+      const key = body.slice(0, colon);
+      const val = body.slice(colon + 1).replace(/^\t/, '');
+      if (key === 'Name') {
+        p.status = true;
+        p.comm = unescapeStatusName(val);
+      } else if (key === 'State') {
+        p.state = val.split(' ')[0];
+      } else if (key === 'PPid') {
+        p.ppid = Number(val);
+      } else if (key === 'Uid') {
+        p.uid = Number(val.split('\t')[0]);
+      } else if (key === 'NSpid') {
+        p.nspid = val.split('\t').filter(Boolean).map(Number);
+      }
+      break;
+    }
+    case 'uid_map': {
+      const f = body.trim().split(/\s+/).map(Number);
+      if (f.length === 3 && f.every(Number.isFinite)) {
+        proc(pid).uidMap.push({ inside: f[0], outside: f[1], count: f[2] });
+      }
+      break;
+    }
+    case 'cgroup': {
+      const p = proc(pid);
+      if (body.startsWith('0::')) {
+        p.cgroup ??= body.slice(3);
+      } else {
+        p.cgroupV1 ??= body;
+      }
+      break;
+    }
+    case 'mountinfo': {
+      // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS... - FSTYPE SOURCE SUPER
+      const dash = body.indexOf(' - ');
+      if (dash < 0 || !body.slice(dash + 3).startsWith('nsfs ')) {
+        return;
+      }
+      const f = body.slice(0, dash).split(' ');
+      const root = /^(\w+):\[(\d+)\]$/.exec(f[3] ?? '');
+      if (root && isNsType(root[1])) {
+        nsfs.push({ type: root[1], inode: Number(root[2]), path: unescapeMountField(f[4] ?? '') });
+      }
+      break;
+    }
+  }
+}
+
+function parseLsns(
+  text: string,
+  out: Array<{ ns: number; type: string; nprocs?: number; pid?: number; pns?: number; ons?: number }>,
+  warnings: string[],
+): void {
+  try {
+    const j = JSON.parse(text) as { namespaces?: Array<Record<string, unknown>> };
+    for (const n of j.namespaces ?? []) {
+      const num = (v: unknown): number | undefined => (v === null || v === undefined || v === '' ? undefined : Number(v));
+      out.push({ ns: num(n.ns) ?? 0, type: String(n.type), nprocs: num(n.nprocs), pid: num(n.pid), pns: num(n.pns), ons: num(n.ons) });
+    }
+  } catch {
+    warnings.push('lsns printed output that is not JSON; parent and owner namespaces are unknown.');
+  }
+}
+
+function finishContainer(raw: RawContainer, byPid: Map<number, ProcessInfo>, initial: NsMap): ContainerInfo {
+  const { info } = raw;
+  const p = info.pid !== undefined ? byPid.get(info.pid) : undefined;
+  if (info.pid !== undefined && !p) {
+    // The init process is gone or unreadable: keep the container, without namespaces.
+    info.ns = {};
+  } else if (p) {
+    info.ns = { ...p.ns };
+  }
+  info.sharedWithHost = NS_TYPES.filter((t) => info.ns[t] !== undefined && info.ns[t] === initial[t]);
+  return info;
+}
+
+function computeSharing(containers: ContainerInfo[]): void {
+  for (const c of containers) {
+    const shared: Partial<Record<NsType, string[]>> = {};
+    for (const t of NS_TYPES) {
+      const inode = c.ns[t];
+      if (inode === undefined || c.sharedWithHost.includes(t)) {
+        continue;
+      }
+      const others = containers.filter((o) => o !== c && o.ns[t] === inode).map((o) => o.name);
+      if (others.length) {
+        shared[t] = others;
+      }
+    }
+    if (Object.keys(shared).length) {
+      c.sharedWith = shared;
+    }
+  }
+}
+
+function holdersOf(n: NamespaceInfo, containers: ContainerInfo[], netns: NetnsInfo[], byPid: Map<number, ProcessInfo>): NamespaceHolder[] {
+  if (n.initial) {
+    return [{ kind: 'host', name: 'host' }];
+  }
+  const holders: NamespaceHolder[] = [];
+  for (const c of containers) {
+    if (c.ns[n.type] === n.inode) {
+      holders.push({ kind: 'container', name: c.name, ref: c.id });
+    }
+  }
+  if (n.type === 'net') {
+    for (const x of netns) {
+      if (x.inode === n.inode) {
+        holders.push({ kind: 'netns', name: x.name, ref: x.path });
+      }
+    }
+  }
+  if (holders.length === 0 && n.pids.length) {
+    const first = byPid.get(Math.min(...n.pids));
+    if (first) {
+      holders.push({ kind: 'process', name: first.comm, ref: String(first.pid) });
+    }
+  }
+  return holders;
+}

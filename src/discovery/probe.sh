@@ -1,0 +1,250 @@
+#!/bin/sh
+# nsx probe, format 1. Source of PROBE_SCRIPT in probeScript.ts (regenerate with
+# NSX_UPDATE_PROBE=1 npx mocha out/test/unit/discovery/probeScript.test.js); see that file for the format.
+# Every fork costs (tens of ms on small VMs), so each kind of data is read by one command for all PIDs.
+export LC_ALL=C
+[ -n "$NSX_KEEP_PATH" ] || PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+say() { printf '%s\n' "$*"; }
+warn() { printf '@@warn %s\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+# Engine CLIs can hang on a dead daemon; bound each call when timeout(1) exists.
+if have timeout; then t() { timeout 15 "$@"; }; else t() { "$@"; }; fi
+nl='
+'
+extra_docker=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --docker-socket) extra_docker="$extra_docker $2"; shift 2 ;;
+    *) shift ;;
+  esac
+done
+
+read up0 _ </proc/uptime
+say "@@nsx-probe 1"
+say "@@host"
+read h </proc/sys/kernel/hostname; say "hostname=$h"
+read k </proc/sys/kernel/osrelease; say "kernel=$k"
+say "uptime0=$up0"
+say "shellpid=$$"
+tools=
+for x in lsns ip nsenter stat docker podman ctr crictl nerdctl machinectl lxc-ls timeout; do
+  have $x && tools="$tools $x"
+done
+say "tools=$tools"
+
+# status fields, non-identity checks need all uid_map lines, the cgroup v2 line (or v1 lines), nsfs
+# mounts and the probe's own netns interfaces from sysfs: one grep over all of them. Status lines start
+# with a letter; the others start with a digit or a space.
+say "@@files"
+grep -sH -e '^Name:' -e '^State:' -e '^PPid:' -e '^Uid:' -e '^NSpid:' -e '^ *[0-9]' \
+  /proc/[0-9]*/status /proc/[0-9]*/uid_map /proc/[0-9]*/cgroup /proc/$$/mountinfo \
+  /sys/class/net/*/ifindex /sys/class/net/*/iflink
+say "@@cmdline"
+# grep -z prefixes each NUL-terminated argument with its file; only then do newlines inside arguments
+# become \037 and NULs newlines, so no argument can forge a line of its own. cut bounds each argument.
+grep -asHz '' /proc/[0-9]*/cmdline | tr '\n\0' '\037\n' | cut -c1-300
+say "@@ns"
+nsl=$(stat -L -c '%n %i' /proc/[0-9]*/ns/* /proc/$$/ns/net 2>/dev/null)
+say "$nsl"
+
+if have lsns; then
+  j=$(lsns -J -o NS,TYPE,PATH,NPROCS,PID,PNS,ONS 2>/dev/null) || j=$(lsns -J -o NS,TYPE,NPROCS,PID 2>/dev/null) || j=
+  if [ -n "$j" ]; then say "@@lsns"; say "$j"; else warn "lsns failed: parent and owner namespaces are unknown"; fi
+fi
+
+# Network namespaces: one representative per distinct inode; nsfs mounts first (they outlive pids).
+self=
+cands=
+while read -r f i; do
+  case $f in
+    /proc/$$/ns/net) self=$i ;;
+    /proc/*/ns/net) cands="$cands$i $f$nl" ;;
+  esac
+done <<NSX_EOF
+$nsl
+NSX_EOF
+mounts=
+while read -r _ _ _ root mp _; do
+  case $root in net:\[*\]) i=${root#net:[}; mounts="$mounts${i%]} $mp$nl" ;; esac
+done </proc/$$/mountinfo
+inns() {
+  p=$1; shift
+  if [ "$p" = - ]; then "$@"; else nsenter --net="$p" "$@"; fi
+}
+ipmode=proc
+if out=$(ip -j -d addr show 2>/dev/null); then ipmode=json
+elif ip -o addr show >/dev/null 2>&1; then ipmode=text; fi
+say "@@ipmode $ipmode"
+seen=' '
+while read -r ino p; do
+  [ -n "$ino" ] || continue
+  case $seen in *" $ino "*) continue ;; esac
+  # Mount points with escapes (spaces, newlines) cannot be passed on; a pid path usually can.
+  case $p in *\\*) continue ;; esac
+  seen="$seen$ino "
+  say "@@netns $ino $p"
+  case $ipmode in
+    json) if [ "$p" = - ]; then say "$out"; else inns "$p" ip -j -d addr show 2>/dev/null || warn "ip failed in netns $ino"; fi ;;
+    text) inns "$p" ip -o -d link show 2>/dev/null || inns "$p" ip -o link show 2>/dev/null
+          say "@@netns-addr $ino"
+          inns "$p" ip -o addr show 2>/dev/null ;;
+    proc) say "@@netns-dev $ino"
+          inns "$p" cat /proc/net/dev /proc/net/if_inet6 2>/dev/null ;;
+  esac
+done <<NSX_EOF
+$self -
+$mounts$cands
+NSX_EOF
+
+# Engines: daemons and shims found in the process table give sockets, stores and ids.
+FV=
+# Sets FV to the values of the given flags in argv lines $1 (--f V, --f=V), skipping podman's
+# --exit-command-arg wrappers.
+flagv() {
+  fa=$1; shift; prev=; FV=
+  while IFS= read -r a; do
+    [ "$a" = --exit-command-arg ] && continue
+    for f in "$@"; do
+      case $a in "$f="*) FV="$FV${a#*=}$nl" ;; esac
+      [ "$prev" = "$f" ] && FV="$FV$a$nl"
+    done
+    prev=$a
+  done <<NSX_EOF
+$fa
+NSX_EOF
+}
+canon() { case $1 in /var/run/*) say "/run/${1#/var/run/}" ;; *) say "$1" ;; esac; }
+daemons=
+if have docker || have podman || have ctr; then
+  daemons=$(grep -sHx -e 'Name:.dockerd' -e 'Name:.conmon' -e 'Name:.containerd' -e 'Name:.containerd-shim.*' /proc/[0-9]*/status)
+fi
+dockerd= conmon= containerd= shims=
+while IFS=: read -r f _ n; do
+  p=${f#/proc/}; p=${p%/status}
+  case $n in
+    *containerd-shim*) shims="$shims $p" ;;
+    *dockerd) dockerd="$dockerd $p" ;;
+    *conmon) conmon="$conmon $p" ;;
+    *containerd) containerd="$containerd $p" ;;
+  esac
+done <<NSX_EOF
+$daemons
+NSX_EOF
+args_of() { tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null; }
+
+if have docker; then
+  socks=
+  [ -S /var/run/docker.sock ] && socks=/run/docker.sock
+  case $DOCKER_HOST in unix://*) socks="$socks $(canon "${DOCKER_HOST#unix://}")" ;; esac
+  for s in $extra_docker; do socks="$socks $(canon "$s")"; done
+  for pid in $dockerd; do
+    flagv "$(args_of "$pid")" -H --host
+    [ -n "$FV" ] || FV=unix:///var/run/docker.sock
+    for hh in $FV; do
+      case $hh in
+        unix://*) s=${hh#unix://} ;;
+        fd://*) s=/var/run/docker.sock ;;
+        *) continue ;;
+      esac
+      [ -S "$s" ] || { [ -S "/proc/$pid/root$s" ] && s=/proc/$pid/root$s; }
+      socks="$socks $(canon "$s")"
+    done
+  done
+  done_socks=' '
+  fmt='[{{json .Id}},{{json .Name}},{{json .Config.Image}},{{json .State.Status}},{{json .State.Pid}},{{json .Config.Hostname}},{{json .HostConfig.NetworkMode}},{{json .HostConfig.Runtime}},{{json .HostConfig.PidMode}},{{json .Config.Labels}}]'
+  for s in $socks; do
+    case $done_socks in *" $s "*) continue ;; esac
+    done_socks="$done_socks$s "
+    [ -S "$s" ] || continue
+    if ids=$(t docker -H "unix://$s" ps -aq 2>&1); then
+      say "@@docker $s"
+      # One inspect for all ids; a container removed in between only drops out of the list.
+      [ -n "$ids" ] && t docker -H "unix://$s" inspect --format "$fmt" $ids 2>/dev/null
+    else
+      warn "docker on $s: $(say "$ids" | head -n 1)"
+    fi
+  done
+fi
+
+if have podman; then
+  stores=
+  for pid in $conmon; do
+    a=$(args_of "$pid")
+    flagv "$a" --root; r=${FV%%"$nl"*}
+    flagv "$a" --runroot; rr=${FV%%"$nl"*}
+    [ -n "$r" ] && [ -n "$rr" ] && case " $stores " in *" $r|$rr "*) ;; *) stores="$stores $r|$rr" ;; esac
+  done
+  if [ -n "$stores" ] || [ -d /var/lib/containers/storage/overlay-containers ]; then
+    say "@@podman - -"
+    t podman ps -a --format json 2>/dev/null || warn "podman ps failed"
+  fi
+  for st in $stores; do
+    r=${st%%|*}; rr=${st#*|}
+    [ "$r" = /var/lib/containers/storage ] && continue
+    say "@@podman $r $rr"
+    t podman --root "$r" --runroot "$rr" ps -a --format json 2>/dev/null || warn "podman ps failed for $r"
+  done
+fi
+
+if have ctr; then
+  socks=
+  [ -S /run/containerd/containerd.sock ] && socks=/run/containerd/containerd.sock
+  for pid in $containerd; do
+    a=$(args_of "$pid")
+    flagv "$a" --address -a; s=${FV%%"$nl"*}
+    if [ -z "$s" ]; then
+      flagv "$a" --config -c; c=${FV%%"$nl"*}
+      [ -n "$c" ] && s=$(sed -n 's/^[[:space:]]*address[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' "$c" 2>/dev/null | head -n 1)
+    fi
+    socks="$socks ${s:-/run/containerd/containerd.sock}"
+  done
+  for pid in $shims; do
+    flagv "$(args_of "$pid")" -address --address
+    socks="$socks ${FV%%"$nl"*}"
+  done
+  done_socks=' '
+  for s in $socks; do
+    s=$(canon "$s")
+    case $done_socks in *" $s "*) continue ;; esac
+    done_socks="$done_socks$s "
+    [ -S "$s" ] || continue
+    nss=$(t ctr -a "$s" namespaces ls -q 2>/dev/null) || { warn "ctr could not reach $s"; continue; }
+    for n in $nss; do
+      say "@@ctr-containers $s $n"
+      t ctr -a "$s" -n "$n" containers ls 2>/dev/null
+      say "@@ctr-tasks $s $n"
+      t ctr -a "$s" -n "$n" tasks ls 2>/dev/null
+      if have nerdctl; then
+        say "@@nerdctl $s $n"
+        t nerdctl -a "$s" -n "$n" ps -a --format '{{json .}}' 2>/dev/null
+      fi
+    done
+  done
+fi
+
+if have crictl; then
+  if p=$(t crictl pods -o json 2>/dev/null); then
+    say "@@crictl-pods"; say "$p"
+    say "@@crictl-ps"; t crictl ps -a -o json 2>/dev/null
+  fi
+fi
+
+if [ -d /run/systemd/machines ]; then
+  say "@@machines"
+  grep -sH '' /run/systemd/machines/*
+fi
+if have machinectl; then
+  say "@@machinectl"
+  t machinectl list --no-legend --no-pager 2>/dev/null
+fi
+
+if have lxc-ls; then
+  say "@@lxc"
+  t lxc-ls -f -F NAME,STATE,PID 2>/dev/null
+elif [ -d /var/lib/lxc ]; then
+  say "@@lxc-dirs"
+  ls -1 /var/lib/lxc 2>/dev/null
+fi
+
+read up1 _ </proc/uptime
+say "@@end $up1"

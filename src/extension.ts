@@ -1,0 +1,78 @@
+/** activate(): builds the object graph and registers everything; nothing else happens here. */
+import * as vscode from 'vscode';
+import { localAvailable } from './host/localConnection';
+import { setLogSink } from './host/log';
+import { Snapshot } from './model/snapshot';
+import { PidMapPanels, registerPidMapPanel } from './panels/pidMapPanel';
+import { CommandDeps, connectAndLoad, registerHostCommands } from './commands/hostCommands';
+import { registerWorkflowCommands } from './commands/workflowCommands';
+import { HostSession, HostSessions } from './views/hostSessions';
+import { HostsTreeProvider } from './views/hostsTree';
+import { Node } from './views/treeNodes';
+
+/** What activate() returns: used by the integration tests, and by anyone scripting the extension. */
+export interface NsExplorerApi {
+  hostsView: vscode.TreeView<Node>;
+  tree: HostsTreeProvider;
+  sessions: HostSessions;
+  connect(spec: string): Promise<HostSession | undefined>;
+  pidMaps: PidMapPanels;
+}
+
+export function activate(context: vscode.ExtensionContext): NsExplorerApi {
+  const log = vscode.window.createOutputChannel('Namespace Explorer', { log: true });
+  context.subscriptions.push(log);
+  setLogSink({
+    log: (level, line) => {
+      switch (level) {
+        case 'trace': log.trace(line); break;
+        case 'debug': log.debug(line); break;
+        case 'info': log.info(line); break;
+        case 'warn': log.warn(line); break;
+        case 'error': log.error(line); break;
+      }
+    },
+  });
+  void vscode.commands.executeCommand('setContext', 'nsExplorer.localAvailable', localAvailable());
+
+  const sessions = new HostSessions(context.secrets);
+  const tree = new HostsTreeProvider(sessions);
+  const view = vscode.window.createTreeView('nsExplorer.hosts', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: false });
+  context.subscriptions.push(sessions, tree, view);
+  tree.setFilter({});
+
+  let pidMaps!: PidMapPanels;
+  const deps: CommandDeps = { context, sessions, tree, view, log, pidMaps: () => pidMaps };
+  pidMaps = registerPidMapPanel(context, {
+    extensionUri: context.extensionUri,
+    getSnapshot: (hostId): Snapshot | undefined => sessions.get(hostId)?.snapshot,
+    onSnapshot: (listener) => sessions.onSnapshot(listener),
+    hostLabel: (hostId) => sessions.get(hostId)?.label ?? hostId,
+    enterNamespace: (hostId, pid) =>
+      vscode.commands.executeCommand('nsExplorer.enterNamespace', { kind: 'process', hostId, id: `${hostId}/pidmap/${pid}`, pid } satisfies Node),
+    revealInSidebar: async (hostId, pid) => {
+      const s = sessions.get(hostId);
+      const p = s?.index?.byPid.get(pid);
+      if (!s || !p?.ns.pid) return;
+      const host: Node = { kind: 'host', hostId, id: hostId };
+      const group: Node = { kind: 'group', group: 'namespaces', hostId, id: `${hostId}/namespaces`, parent: host };
+      const type: Node = { kind: 'nsType', type: 'pid', hostId, id: `${group.id}/pid`, parent: group };
+      const ns: Node = { kind: 'namespace', type: 'pid', inode: p.ns.pid, hostId, id: `${type.id}/${p.ns.pid}`, parent: type };
+      const proc: Node = { kind: 'process', pid, hostId, id: `${ns.id}/p/${pid}`, parent: ns };
+      await view.reveal(proc, { select: true, focus: true, expand: true });
+    },
+  });
+
+  context.subscriptions.push(...registerHostCommands(deps), ...registerWorkflowCommands(deps));
+  sessions.configureAutoRefresh();
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('nsExplorer.autoRefreshSeconds')) sessions.configureAutoRefresh();
+    }),
+  );
+  return { hostsView: view, tree, sessions, connect: (spec) => connectAndLoad(deps, spec), pidMaps };
+}
+
+export function deactivate(): void {
+  setLogSink({ log: () => undefined });
+}

@@ -1,0 +1,640 @@
+/**
+ * A host reached over SSH with ssh2: one connection per host, every command and terminal a channel on it.
+ * Honours the resolved ssh config (ProxyJump chains, identities, known hosts, keepalive), checks host keys
+ * as strictly as OpenSSH, authenticates in OpenSSH's order, decides privilege once, and reconnects with
+ * backoff after a dropped link.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import { Client, ClientChannel, ConnectConfig, utils as sshUtils } from 'ssh2';
+import { commandLine, PrivilegeMode, ptyCommandLine, remoteCommandLine } from './commandLine';
+import { Emitter } from './events';
+import { ExecCollector } from './execCollector';
+import {
+  CancellationTokenLike,
+  ConnectionError,
+  ConnectionState,
+  DisposableLike,
+  ExecOptions,
+  ExecResult,
+  HostConnection,
+  HostInfo,
+  PtyChannel,
+  PtyOptions,
+  PtySize,
+} from './hostConnection';
+import { appendKnownHost, fingerprintSha256, formatKnownHostsLine, keyTypeOfBlob, verifyHostKey } from './knownHosts';
+import { Logger, redact } from './log';
+import { decidePrivilege, PrivilegeDecision, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
+import { ResolvedHost } from './sshConfig';
+
+export type HostKeyChoice = 'remember' | 'once' | 'cancel';
+
+export interface HostKeyQuestion {
+  host: string;
+  port: number;
+  keyType: string;
+  fingerprint: string;
+  /** Key types the host is already known by, as OpenSSH warns. */
+  otherTypes: string[];
+}
+
+export interface SshPrompts extends SudoPrompts {
+  password(hostLabel: string, user: string): Promise<string | undefined>;
+  passphrase(keyPath: string, retry: boolean): Promise<string | undefined>;
+  keyboardInteractive(
+    hostLabel: string,
+    name: string,
+    instructions: string,
+    prompts: Array<{ prompt: string; echo: boolean }>,
+  ): Promise<string[] | undefined>;
+  unknownHostKey(question: HostKeyQuestion): Promise<HostKeyChoice>;
+}
+
+export interface SshConnectionOptions {
+  id: string;
+  label: string;
+  target: ResolvedHost;
+  prompts?: SshPrompts;
+  secrets?: SecretStoreLike;
+  sudo?: SudoSetting;
+  /** Accept and remember an unknown host key without asking (CLI --accept-new-host-key). */
+  acceptNewHostKey?: boolean;
+  /** A login password given up front (CLI --password-env). */
+  password?: string;
+  /** A sudo password given up front (CLI --sudo-password-env). */
+  sudoPassword?: string;
+  /** SSH agent socket; defaults to $SSH_AUTH_SOCK. */
+  agentSocket?: string;
+  /** Reconnect after a dropped link (the extension does; the CLI does not). */
+  reconnect?: boolean;
+}
+
+interface Hop {
+  client: Client;
+  target: ResolvedHost;
+}
+
+const RECONNECT_MAX_ATTEMPTS = 40;
+const RECONNECT_MAX_DELAY_MS = 30_000;
+
+export class SshConnection implements HostConnection {
+  readonly id: string;
+  readonly label: string;
+  private _state: ConnectionState = { kind: 'connecting' };
+  private readonly stateEmitter = new Emitter<ConnectionState>();
+  private hops: Hop[] = [];
+  private pending: Promise<HostInfo> | undefined;
+  private privilege: PrivilegeDecision | undefined;
+  private info: HostInfo | undefined;
+  private readonly inflight = new Set<ExecCollector>();
+  private readonly ptys = new Set<ClientChannel>();
+  private disposed = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Secrets that worked, kept in memory so a reconnect needs no prompt. */
+  private readonly passphrases = new Map<string, string>();
+  private loginPassword: string | undefined;
+  /** Host keys the user trusted once (not written to known_hosts), by host:port. */
+  private readonly trustedOnce = new Map<string, Buffer>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: SshConnectionOptions) {
+    this.id = options.id;
+    this.label = options.label;
+    this.log = new Logger(`ssh ${options.label}`);
+    this.loginPassword = options.password;
+    redact(options.password);
+    redact(options.sudoPassword);
+  }
+
+  get state(): ConnectionState {
+    return this._state;
+  }
+
+  get hostInfo(): HostInfo | undefined {
+    return this.info;
+  }
+
+  get privilegeDecision(): PrivilegeDecision | undefined {
+    return this.privilege;
+  }
+
+  onStateChange(listener: (state: ConnectionState) => void): DisposableLike {
+    return this.stateEmitter.event(listener);
+  }
+
+  /** Concurrent callers share one pending attempt. */
+  connect(token?: CancellationTokenLike): Promise<HostInfo> {
+    if (this.disposed) {
+      return Promise.reject(new ConnectionError(`The connection to ${this.label} was closed.`, 'closed'));
+    }
+    if (this._state.kind === 'connected' && this.info) {
+      return Promise.resolve(this.info);
+    }
+    this.pending ??= this.doConnect(token).finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async doConnect(token?: CancellationTokenLike): Promise<HostInfo> {
+    if (this._state.kind !== 'reconnecting') {
+      this.setState({ kind: 'connecting' });
+    }
+    const chain = [...this.options.target.proxyJump, this.options.target];
+    const hops: Hop[] = [];
+    const cancelSub = token?.onCancellationRequested(() => hops.forEach((h) => h.client.end()));
+    try {
+      let sock: NodeJS.ReadableStream | undefined;
+      for (let i = 0; i < chain.length; i++) {
+        const target = chain[i];
+        if (token?.isCancellationRequested) {
+          throw new ConnectionError(`Connecting to ${this.label} was cancelled.`, 'cancelled');
+        }
+        const client = await this.connectHop(target, sock, i === chain.length - 1);
+        hops.push({ client, target });
+        if (i < chain.length - 1) {
+          const next = chain[i + 1];
+          sock = await new Promise<NodeJS.ReadableStream>((resolve, reject) => {
+            client.forwardOut('127.0.0.1', 0, next.hostname, next.port, (err, stream) =>
+              err
+                ? reject(new ConnectionError(`Jump host ${target.alias} could not reach ${next.hostname}:${next.port}: ${err.message}`, 'connect'))
+                : resolve(stream),
+            );
+          });
+        }
+      }
+    } catch (e) {
+      for (const h of hops.reverse()) {
+        h.client.end();
+      }
+      const err = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error).message ?? e), 'connect');
+      if (this._state.kind !== 'reconnecting') {
+        this.setState({ kind: 'disconnected', reason: err.message });
+      }
+      throw err;
+    } finally {
+      cancelSub?.dispose();
+    }
+    this.hops = hops;
+    const last = hops[hops.length - 1].client;
+    last.on('close', () => this.onLinkLost(last, 'the connection was closed'));
+    last.on('error', (e: Error) => this.onLinkLost(last, e.message));
+    for (const h of hops.slice(0, -1)) {
+      h.client.on('close', () => this.onLinkLost(last, `jump host ${h.target.alias} closed the connection`));
+    }
+    if (!this.privilege) {
+      const fixed = this.options.sudoPassword;
+      this.privilege = await decidePrivilege((argv, mode, stdin) => this.run(argv, mode, { stdin }), {
+        hostLabel: this.label,
+        secretKey: `sudo:${this.id}`,
+        setting: this.options.sudo ?? 'auto',
+        prompts:
+          fixed !== undefined ? { sudoPassword: async (_h, _u, retry) => (retry ? undefined : fixed) } : this.options.prompts,
+        secrets: this.options.secrets,
+        log: this.log,
+      });
+    }
+    this.info = {
+      label: this.label,
+      user: this.privilege.user,
+      uid: this.privilege.uid,
+      privilege: this.privilege.level,
+    };
+    this.setState({ kind: 'connected' });
+    this.log.info(`connected as ${this.info.user} (uid ${this.info.uid}, ${this.info.privilege})`);
+    return this.info;
+  }
+
+  private connectHop(target: ResolvedHost, sock: NodeJS.ReadableStream | undefined, isFinal: boolean): Promise<Client> {
+    const where = `${target.user}@${target.hostname}:${target.port}`;
+    this.log.info(`connecting to ${where}${sock ? ' through the jump host' : ''}`);
+    return new Promise<Client>((resolve, reject) => {
+      const client = new Client();
+      let hostKeyFailure: ConnectionError | undefined;
+      const tried: string[] = [];
+      let settled = false;
+      const fail = (err: ConnectionError) => {
+        if (!settled) {
+          settled = true;
+          client.end();
+          reject(err);
+        }
+      };
+      client.once('ready', () => {
+        settled = true;
+        resolve(client);
+      });
+      client.once('error', (e: Error & { level?: string }) => {
+        if (hostKeyFailure) {
+          fail(hostKeyFailure);
+        } else if (e.level === 'client-authentication') {
+          fail(
+            new ConnectionError(
+              `Authentication to ${where} failed. Tried: ${tried.length ? [...new Set(tried)].join(', ') : 'no method'}.`,
+              'auth',
+            ),
+          );
+        } else if (e.level === 'client-timeout' || /Timed out/i.test(e.message)) {
+          fail(new ConnectionError(`Connecting to ${where} timed out.`, 'timeout'));
+        } else {
+          fail(new ConnectionError(`Cannot connect to ${where}: ${e.message}`, 'connect'));
+        }
+      });
+      client.once('close', () => fail(hostKeyFailure ?? new ConnectionError(`${where} closed the connection.`, 'connect')));
+      const config: ConnectConfig = {
+        host: sock ? undefined : target.hostname,
+        port: sock ? undefined : target.port,
+        sock: sock as ConnectConfig['sock'],
+        username: target.user,
+        readyTimeout: (target.connectTimeout ?? 20) * 1000,
+        keepaliveInterval: (target.serverAliveInterval ?? 15) * 1000,
+        keepaliveCountMax: target.serverAliveCountMax ?? 3,
+        hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
+          this.verifyHostKey(target, key).then(
+            () => verify(true),
+            (e: ConnectionError) => {
+              hostKeyFailure = e;
+              verify(false);
+            },
+          );
+        }) as unknown as ConnectConfig['hostVerifier'],
+        authHandler: this.authHandler(target, tried, isFinal) as unknown as ConnectConfig["authHandler"],
+      };
+      try {
+        client.connect(config);
+      } catch (e) {
+        fail(new ConnectionError(`Cannot connect to ${where}: ${(e as Error).message}`, 'connect'));
+      }
+    });
+  }
+
+  private async verifyHostKey(target: ResolvedHost, key: Buffer): Promise<void> {
+    const host = target.hostKeyAlias ?? target.hostname;
+    const port = target.port;
+    const keyType = keyTypeOfBlob(key) ?? 'unknown';
+    const fingerprint = fingerprintSha256(key);
+    const files = target.userKnownHostsFiles;
+    const verdict = await verifyHostKey({ host, port, keyBlob: key }, [...files, ...target.globalKnownHostsFiles]);
+    const name = port === 22 ? host : `[${host}]:${port}`;
+    if (verdict.status === 'known') {
+      return;
+    }
+    if (verdict.status === 'revoked') {
+      throw new ConnectionError(
+        `The host key of ${name} (${keyType} ${fingerprint}) is marked revoked in ${verdict.file}:${verdict.line}. Refusing to connect.`,
+        'hostkey',
+      );
+    }
+    if (verdict.status === 'changed') {
+      this.log.error(`host key of ${name} changed: now ${keyType} ${fingerprint}, known in ${verdict.file}:${verdict.line}`);
+      throw new ConnectionError(
+        `WARNING: the host key of ${name} has changed (${keyType} ${fingerprint}). Someone may be intercepting the ` +
+          `connection (a man-in-the-middle attack), or the host key was replaced. The known key is in ` +
+          `${verdict.file} line ${verdict.line}. If you are sure the change is legitimate, remove that line ` +
+          `(ssh-keygen -R "${name}" -f ${verdict.file}) and connect again.`,
+        'hostkey',
+      );
+    }
+    const once = this.trustedOnce.get(`${host}:${port}`);
+    if (once && once.equals(key)) {
+      return;
+    }
+    const remember = async () => {
+      const file = files[0];
+      await appendKnownHost(file, formatKnownHostsLine(host, port, keyType, key));
+      this.log.info(`added ${name} ${keyType} ${fingerprint} to ${file}`);
+    };
+    const strict = target.strictHostKeyChecking;
+    if (this.options.acceptNewHostKey || strict === 'accept-new') {
+      return remember();
+    }
+    if (strict === 'no') {
+      this.log.warn(`accepting unknown host key of ${name} (${keyType} ${fingerprint}): StrictHostKeyChecking ${strict}`);
+      this.trustedOnce.set(`${host}:${port}`, key);
+      return;
+    }
+    if (strict === 'yes' || !this.options.prompts) {
+      throw new ConnectionError(
+        `The host key of ${name} is not known (${keyType} ${fingerprint}). ` +
+          (strict === 'yes'
+            ? 'StrictHostKeyChecking is yes; add the key to your known_hosts first.'
+            : 'Verify the fingerprint, then connect with --accept-new-host-key or add it to known_hosts.'),
+        'hostkey',
+      );
+    }
+    const choice = await this.options.prompts.unknownHostKey({ host, port, keyType, fingerprint, otherTypes: verdict.otherTypes });
+    if (choice === 'remember') {
+      return remember();
+    }
+    if (choice === 'once') {
+      this.trustedOnce.set(`${host}:${port}`, key);
+      return;
+    }
+    throw new ConnectionError(`Connection to ${name} cancelled: its host key was not trusted.`, 'hostkey');
+  }
+
+  /** OpenSSH's order: agent, identity files, password, keyboard-interactive. */
+  private authHandler(target: ResolvedHost, tried: string[], isFinal: boolean) {
+    type Auth = Record<string, unknown> & { type: string };
+    const queue: Array<() => Promise<Auth | undefined>> = [];
+    const username = target.user;
+    const agent = this.options.agentSocket ?? process.env.SSH_AUTH_SOCK;
+    if (agent && !target.identitiesOnly && fs.existsSync(agent)) {
+      queue.push(async () => {
+        tried.push('agent');
+        return { type: 'agent', username, agent };
+      });
+    }
+    for (const file of target.identityFiles) {
+      queue.push(async () => this.identityAuth(username, file, tried));
+    }
+    queue.push(async () => {
+      const password = this.loginPassword ?? (await this.options.prompts?.password(this.hopLabel(target, isFinal), username));
+      if (password === undefined) {
+        return undefined;
+      }
+      redact(password);
+      tried.push('password');
+      // Keep it for reconnects once the server accepts it (cleared on dispose).
+      this.loginPassword = password;
+      return { type: 'password', username, password };
+    });
+    queue.push(async () => {
+      tried.push('keyboard-interactive');
+      return {
+        type: 'keyboard-interactive',
+        username,
+        prompt: (
+          name: string,
+          instructions: string,
+          _lang: string,
+          prompts: Array<{ prompt: string; echo: boolean }>,
+          finish: (answers: string[]) => void,
+        ) => {
+          if (prompts.length === 0) {
+            finish([]);
+            return;
+          }
+          const known = this.loginPassword;
+          if (known !== undefined && prompts.every((p) => /password/i.test(p.prompt))) {
+            finish(prompts.map(() => known));
+            return;
+          }
+          void (this.options.prompts?.keyboardInteractive(this.hopLabel(target, isFinal), name, instructions, prompts) ??
+            Promise.resolve(undefined)).then((answers) => {
+            answers?.forEach((a) => redact(a));
+            finish(answers ?? prompts.map(() => ''));
+          });
+        },
+      };
+    });
+    const methodOf: Record<string, string> = { agent: 'publickey', publickey: 'publickey' };
+    return (methodsLeft: string[] | null, _partial: boolean, next: (auth: Auth | false) => void) => {
+      const step = async (): Promise<void> => {
+        while (queue.length > 0) {
+          const make = queue.shift()!;
+          const auth = await make();
+          if (!auth) {
+            continue;
+          }
+          const method = methodOf[auth.type] ?? auth.type;
+          if (methodsLeft && !methodsLeft.includes(method)) {
+            continue;
+          }
+          next(auth);
+          return;
+        }
+        next(false);
+      };
+      step().catch(() => next(false));
+    };
+  }
+
+  private hopLabel(target: ResolvedHost, isFinal: boolean): string {
+    return isFinal ? this.label : `${target.user}@${target.hostname} (jump host)`;
+  }
+
+  private async identityAuth(username: string, file: string, tried: string[]): Promise<Record<string, unknown> & { type: string } | undefined> {
+    let data: Buffer;
+    try {
+      data = await fs.promises.readFile(file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') {
+        this.log.warn(`cannot read identity file ${file}: ${(e as Error).message}`);
+      }
+      return undefined;
+    }
+    let passphrase = this.passphrases.get(file);
+    let parsed = sshUtils.parseKey(data, passphrase);
+    let retry = false;
+    for (let attempt = 0; parsed instanceof Error && /encrypted|passphrase|bad decrypt/i.test(parsed.message) && attempt < 3; attempt++) {
+      passphrase = await this.options.prompts?.passphrase(file, retry);
+      if (passphrase === undefined) {
+        return undefined;
+      }
+      redact(passphrase);
+      parsed = sshUtils.parseKey(data, passphrase);
+      retry = true;
+    }
+    if (parsed instanceof Error) {
+      this.log.warn(`identity file ${file} not usable: ${parsed.message}`);
+      return undefined;
+    }
+    if (passphrase !== undefined) {
+      this.passphrases.set(file, passphrase);
+    }
+    tried.push(`publickey (${file.replace(os.homedir(), '~')})`);
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    return { type: 'publickey', username, key };
+  }
+
+  private onLinkLost(client: Client, reason: string): void {
+    if (this.hops.length === 0 || this.hops[this.hops.length - 1].client !== client) {
+      return;
+    }
+    for (const h of this.hops) {
+      h.client.end();
+    }
+    this.hops = [];
+    this.info = undefined;
+    for (const c of [...this.inflight]) {
+      c.fail(`The connection to ${this.label} was lost (${reason}) while a command was running.`);
+    }
+    this.inflight.clear();
+    if (this.disposed) {
+      return;
+    }
+    this.log.warn(`connection lost: ${reason}`);
+    this.setState({ kind: 'disconnected', reason });
+    if (this.options.reconnect) {
+      this.scheduleReconnect(1, reason);
+    }
+  }
+
+  private scheduleReconnect(attempt: number, reason: string): void {
+    if (this.disposed || attempt > RECONNECT_MAX_ATTEMPTS) {
+      return;
+    }
+    const delay = Math.min(RECONNECT_MAX_DELAY_MS, 1000 * 2 ** (attempt - 1));
+    this.setState({ kind: 'reconnecting', attempt, reason });
+    this.reconnectTimer = setTimeout(() => {
+      this.connect().then(
+        () => this.log.info(`reconnected after ${attempt} attempt(s)`),
+        (e: ConnectionError) => {
+          if (e.reason === 'hostkey' || e.reason === 'auth') {
+            this.setState({ kind: 'disconnected', reason: e.message });
+            return;
+          }
+          this.scheduleReconnect(attempt + 1, e.message);
+        },
+      );
+    }, delay);
+  }
+
+  /** Reconnect now (the tree's Retry), dropping any scheduled attempt. */
+  retryNow(): Promise<HostInfo> {
+    if (this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+    }
+    return this.connect();
+  }
+
+  private get client(): Client {
+    const hop = this.hops[this.hops.length - 1];
+    if (!hop || this._state.kind !== 'connected') {
+      const why = this._state.kind === 'disconnected' || this._state.kind === 'reconnecting' ? ` (${this._state.reason})` : '';
+      throw new ConnectionError(`Not connected to ${this.label}${why}.`, 'closed');
+    }
+    return hop.client;
+  }
+
+  exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const decision = this.privilege;
+    const mode: PrivilegeMode = options.privileged && decision ? decision.mode : { kind: 'none' };
+    let stdin = options.stdin;
+    if (mode.kind === 'sudo-password' && decision?.password !== undefined) {
+      stdin = Buffer.concat([Buffer.from(`${decision.password}\n`), Buffer.from(stdin ?? '')]);
+    }
+    return this.run(argv, mode, { ...options, stdin });
+  }
+
+  /** One exec channel; the connection's privilege only decides `mode`, never the caller. */
+  private run(argv: readonly string[], mode: PrivilegeMode, options: ExecOptions): Promise<ExecResult> {
+    let client: Client;
+    try {
+      client = this.hops[this.hops.length - 1]?.client ?? this.client;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const line = remoteCommandLine(argv, mode);
+    this.log.trace(`exec ${commandLine(argv)}${mode.kind.startsWith('sudo') ? ' (sudo)' : ''}`);
+    let channel: ClientChannel | undefined;
+    const collector = new ExecCollector(
+      argv,
+      options,
+      () => {
+        if (channel) {
+          try {
+            channel.signal('TERM');
+          } catch {
+            // the channel may be gone
+          }
+          channel.close();
+        }
+      },
+      this.label,
+    );
+    this.inflight.add(collector);
+    collector.promise.then(
+      () => this.inflight.delete(collector),
+      () => this.inflight.delete(collector),
+    );
+    client.exec(line, (err, stream) => {
+      if (err) {
+        collector.fail(`Could not start "${argv[0]}" on ${this.label}: ${err.message}`);
+        return;
+      }
+      channel = stream;
+      let code: number | null = null;
+      let signal: string | undefined;
+      stream.on('data', (c: Buffer) => collector.stdout(c));
+      stream.stderr.on('data', (c: Buffer) => collector.stderr(c));
+      stream.on('exit', (c: number | null, s?: string) => {
+        code = c;
+        signal = s ?? undefined;
+      });
+      stream.on('close', () => {
+        if (code === null && signal === undefined) {
+          collector.fail(`"${argv[0]}" on ${this.label} ended without an exit status (the session closed).`);
+        } else {
+          collector.exit(code, signal);
+        }
+      });
+      stream.end(options.stdin ?? '');
+    });
+    return collector.promise;
+  }
+
+  async openPty(argv: readonly string[], options: PtyOptions): Promise<PtyChannel> {
+    const client = this.client;
+    const decision = this.privilege;
+    const mode: PrivilegeMode = options.privileged && decision ? decision.mode : { kind: 'none' };
+    const line = ptyCommandLine(argv, mode);
+    this.log.info(`terminal: ${commandLine(argv)}${mode.kind.startsWith('sudo') ? ' (sudo)' : ''}`);
+    const stream = await new Promise<ClientChannel>((resolve, reject) => {
+      client.exec(
+        line,
+        { pty: { cols: options.cols, rows: options.rows, term: 'xterm-256color' }, env: options.env },
+        (err, s) => (err ? reject(new ConnectionError(`Could not open a terminal on ${this.label}: ${err.message}`, 'closed')) : resolve(s)),
+      );
+    });
+    this.ptys.add(stream);
+    if (mode.kind === 'sudo-password' && decision?.password !== undefined) {
+      stream.write(`${decision.password}\n`);
+    }
+    const dataEmitter = new Emitter<Buffer>();
+    const exitEmitter = new Emitter<{ code: number | null; signal?: string }>();
+    let exit: { code: number | null; signal?: string } = { code: null };
+    stream.on('data', (c: Buffer) => dataEmitter.fire(c));
+    stream.stderr.on('data', (c: Buffer) => dataEmitter.fire(c));
+    stream.on('exit', (code: number | null, signal?: string) => {
+      exit = { code, signal: signal ?? undefined };
+    });
+    stream.on('close', () => {
+      this.ptys.delete(stream);
+      exitEmitter.fire(exit);
+    });
+    return {
+      write: (data) => stream.write(data),
+      resize: (size: PtySize) => stream.setWindow(size.rows, size.cols, 0, 0),
+      onData: (l) => dataEmitter.event(l),
+      onExit: (l) => exitEmitter.event((e) => l(e.code, e.signal)),
+      close: () => stream.close(),
+    };
+  }
+
+  private setState(state: ConnectionState): void {
+    this._state = state;
+    this.stateEmitter.fire(state);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+    }
+    for (const p of this.ptys) {
+      p.close();
+    }
+    for (const h of [...this.hops].reverse()) {
+      h.client.end();
+    }
+    this.hops = [];
+    this.loginPassword = undefined;
+    this.passphrases.clear();
+    this.setState({ kind: 'disposed' });
+    this.stateEmitter.dispose();
+  }
+}

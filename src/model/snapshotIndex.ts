@@ -1,0 +1,153 @@
+/**
+ * Lookups over one Snapshot, built once per snapshot so the tree's lazy children cost O(1) each:
+ * namespaces by type and inode, processes by pid and by namespace, containers by name, interfaces by
+ * namespace, and human labels for namespaces.
+ */
+import { ContainerInfo, InterfaceInfo, NamespaceInfo, NetnsInfo, NS_TYPES, NsType, ProcessInfo, Snapshot } from './snapshot';
+
+export class SnapshotIndex {
+  readonly byPid = new Map<number, ProcessInfo>();
+  private readonly nsByKey = new Map<string, NamespaceInfo>();
+  private readonly procsByNs = new Map<string, ProcessInfo[]>();
+  private readonly ifacesByNs = new Map<number, InterfaceInfo[]>();
+  readonly containersByName = new Map<string, ContainerInfo>();
+  readonly netnsByName = new Map<string, NetnsInfo>();
+  /** The host's initial namespace inode per type (those of PID 1). */
+  readonly initial: Partial<Record<NsType, number>> = {};
+
+  constructor(readonly snapshot: Snapshot) {
+    for (const p of snapshot.processes) {
+      this.byPid.set(p.pid, p);
+      for (const t of NS_TYPES) {
+        const inode = p.ns[t];
+        if (inode !== undefined) {
+          const key = `${t}:${inode}`;
+          let list = this.procsByNs.get(key);
+          if (!list) {
+            this.procsByNs.set(key, (list = []));
+          }
+          list.push(p);
+        }
+      }
+    }
+    for (const n of snapshot.namespaces) {
+      this.nsByKey.set(`${n.type}:${n.inode}`, n);
+      if (n.initial) {
+        this.initial[n.type] = n.inode;
+      }
+    }
+    const init = this.byPid.get(1);
+    for (const t of NS_TYPES) {
+      if (this.initial[t] === undefined && init?.ns[t] !== undefined) {
+        this.initial[t] = init.ns[t];
+      }
+    }
+    for (const i of snapshot.interfaces) {
+      let list = this.ifacesByNs.get(i.ns);
+      if (!list) {
+        this.ifacesByNs.set(i.ns, (list = []));
+      }
+      list.push(i);
+    }
+    for (const list of this.ifacesByNs.values()) {
+      list.sort((a, b) => a.ifindex - b.ifindex);
+    }
+    for (const c of snapshot.containers) {
+      this.containersByName.set(c.name, c);
+    }
+    for (const n of snapshot.netns) {
+      this.netnsByName.set(n.name, n);
+    }
+  }
+
+  namespace(type: NsType, inode: number): NamespaceInfo | undefined {
+    return this.nsByKey.get(`${type}:${inode}`);
+  }
+
+  namespacesOfType(type: NsType): NamespaceInfo[] {
+    return this.snapshot.namespaces.filter((n) => n.type === type);
+  }
+
+  processesIn(type: NsType, inode: number): ProcessInfo[] {
+    return this.procsByNs.get(`${type}:${inode}`) ?? [];
+  }
+
+  interfacesIn(netInode: number): InterfaceInfo[] {
+    return this.ifacesByNs.get(netInode) ?? [];
+  }
+
+  interface(netInode: number, ifindex: number): InterfaceInfo | undefined {
+    return this.interfacesIn(netInode).find((i) => i.ifindex === ifindex);
+  }
+
+  isInitial(type: NsType, inode: number | undefined): boolean {
+    return inode !== undefined && this.initial[type] === inode;
+  }
+
+  /** A short human label for a namespace: its holders, else "host", else the first process. */
+  label(type: NsType, inode: number): string {
+    const ns = this.namespace(type, inode);
+    if (this.isInitial(type, inode)) {
+      return 'host';
+    }
+    const named = ns?.holders.filter((h) => h.kind !== 'process').map((h) => h.name) ?? [];
+    if (named.length > 0) {
+      return named.join(', ');
+    }
+    const first = ns?.holders[0]?.name ?? this.processesIn(type, inode)[0]?.comm;
+    return first ?? `${type}:[${inode}]`;
+  }
+
+  /** Processes of a container: those in its PID and mount namespaces, else its init's descendants. */
+  containerProcesses(c: ContainerInfo): ProcessInfo[] {
+    if (c.pid === undefined) {
+      return [];
+    }
+    const init = this.byPid.get(c.pid);
+    if (!init) {
+      return [];
+    }
+    if (init.ns.pid !== undefined && !this.isInitial('pid', init.ns.pid)) {
+      return this.processesIn('pid', init.ns.pid).filter((p) => p.ns.mnt === init.ns.mnt);
+    }
+    return this.descendants(c.pid);
+  }
+
+  descendants(pid: number): ProcessInfo[] {
+    const children = new Map<number, ProcessInfo[]>();
+    for (const p of this.snapshot.processes) {
+      let l = children.get(p.ppid);
+      if (!l) {
+        children.set(p.ppid, (l = []));
+      }
+      l.push(p);
+    }
+    const out: ProcessInfo[] = [];
+    const start = this.byPid.get(pid);
+    const stack = start ? [start] : [];
+    const seen = new Set<number>();
+    while (stack.length > 0 && out.length < this.snapshot.processes.length) {
+      const p = stack.pop()!;
+      if (seen.has(p.pid)) {
+        continue;
+      }
+      seen.add(p.pid);
+      out.push(p);
+      stack.push(...(children.get(p.pid) ?? []));
+    }
+    return out;
+  }
+
+  /** The holder names that the user knows a network namespace by. */
+  netLabel(inode: number): string {
+    return this.label('net', inode);
+  }
+
+  /** The innermost PID namespace's holder for a process, for "host PID X → PID Y in Z". */
+  innerPidLabel(p: ProcessInfo): string | undefined {
+    if (p.nspid.length < 2 || p.ns.pid === undefined) {
+      return undefined;
+    }
+    return this.label('pid', p.ns.pid);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The hosts the user has opened in the sidebar: one connection and the latest snapshot each, refreshed
+ * on demand or on a timer. One connection per host, shared by the tree, terminals, panels and workflows.
+ */
+import * as vscode from 'vscode';
+import { discover } from '../discovery/discover';
+import { openConnection } from '../host/connect';
+import { ConnectionState, HostConnection, HostInfo } from '../host/hostConnection';
+import { LocalConnection } from '../host/localConnection';
+import { Logger } from '../host/log';
+import { SudoSetting } from '../host/privilege';
+import { SshConnection } from '../host/sshConnection';
+import { Snapshot } from '../model/snapshot';
+import { SnapshotIndex } from '../model/snapshotIndex';
+import { vscodePrompts } from './prompts';
+
+export class HostSession implements vscode.Disposable {
+  snapshot: Snapshot | undefined;
+  index: SnapshotIndex | undefined;
+  info: HostInfo | undefined;
+  error: string | undefined;
+  loading = false;
+  private refreshing: Promise<void> | undefined;
+  private readonly changed = new vscode.EventEmitter<HostSession>();
+  readonly onDidChange = this.changed.event;
+  private readonly subs: vscode.Disposable[] = [];
+  private readonly log: Logger;
+
+  constructor(
+    readonly spec: string,
+    readonly conn: HostConnection,
+  ) {
+    this.log = new Logger(`host ${conn.label}`);
+    const sub = conn.onStateChange((s) => {
+      if (s.kind === 'connected' && this.snapshot === undefined && !this.loading) {
+        void this.refresh();
+      }
+      this.changed.fire(this);
+    });
+    this.subs.push({ dispose: () => sub.dispose() });
+  }
+
+  get id(): string {
+    return this.conn.id;
+  }
+
+  get label(): string {
+    return this.conn.label;
+  }
+
+  get state(): ConnectionState {
+    return this.conn.state;
+  }
+
+  /** Connect when needed, then take a new snapshot; concurrent calls share one run. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    this.loading = true;
+    this.changed.fire(this);
+    try {
+      await vscode.window.withProgress(
+        { location: { viewId: 'nsExplorer.hosts' }, title: `Reading ${this.label}…` },
+        async () => {
+          if (this.conn.state.kind !== 'connected') {
+            this.info = await (this.conn instanceof SshConnection ? this.conn.retryNow() : this.conn.connect());
+          }
+          this.info ??= await this.conn.connect();
+          const snapshot = await discover(this.conn);
+          this.snapshot = snapshot;
+          this.index = new SnapshotIndex(snapshot);
+          this.error = undefined;
+        },
+      );
+    } catch (e) {
+      this.error = (e as Error).message;
+      this.log.error(`refresh failed: ${this.error}`);
+      throw e;
+    } finally {
+      this.loading = false;
+      this.changed.fire(this);
+    }
+  }
+
+  dispose(): void {
+    this.subs.forEach((s) => s.dispose());
+    this.changed.dispose();
+    this.conn.dispose();
+  }
+}
+
+export class HostSessions implements vscode.Disposable {
+  private readonly sessions = new Map<string, HostSession>();
+  private readonly pendingOpen = new Map<string, Promise<HostSession>>();
+  private readonly changed = new vscode.EventEmitter<HostSession | undefined>();
+  readonly onDidChange = this.changed.event;
+  private readonly snapshotListeners = new Set<(hostId: string, snapshot: Snapshot) => void>();
+  private autoTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly secrets: vscode.SecretStorage) {}
+
+  list(): HostSession[] {
+    return [...this.sessions.values()];
+  }
+
+  get(id: string): HostSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  onSnapshot(listener: (hostId: string, snapshot: Snapshot) => void): vscode.Disposable {
+    this.snapshotListeners.add(listener);
+    return new vscode.Disposable(() => this.snapshotListeners.delete(listener));
+  }
+
+  /** Open (or return) the session for what the user typed; concurrent opens of one host share one. */
+  open(spec: string): Promise<HostSession> {
+    const key = spec.trim();
+    let p = this.pendingOpen.get(key);
+    if (!p) {
+      p = this.doOpen(key).finally(() => this.pendingOpen.delete(key));
+      this.pendingOpen.set(key, p);
+    }
+    return p;
+  }
+
+  private async doOpen(spec: string): Promise<HostSession> {
+    const cfg = vscode.workspace.getConfiguration('nsExplorer');
+    const conn = await openConnection(spec, {
+      prompts: vscodePrompts(),
+      secrets: this.secrets,
+      sudo: cfg.get<SudoSetting>('sudo', 'auto'),
+      reconnect: true,
+      sshConfig: cfg.get<string>('sshConfigFile') ? { configPath: cfg.get<string>('sshConfigFile') } : undefined,
+    });
+    const existing = this.sessions.get(conn.id);
+    if (existing) {
+      conn.dispose();
+      return existing;
+    }
+    const session = new HostSession(spec, conn);
+    this.sessions.set(conn.id, session);
+    session.onDidChange((s) => {
+      this.changed.fire(s);
+      if (s.snapshot && !s.loading) {
+        for (const l of this.snapshotListeners) {
+          l(s.id, s.snapshot);
+        }
+      }
+    });
+    this.changed.fire(undefined);
+    return session;
+  }
+
+  remove(id: string): void {
+    const s = this.sessions.get(id);
+    if (s) {
+      this.sessions.delete(id);
+      s.dispose();
+      this.changed.fire(undefined);
+    }
+  }
+
+  /** Restart the auto-refresh timer from the setting (0 = off). */
+  configureAutoRefresh(): void {
+    if (this.autoTimer) {
+      clearInterval(this.autoTimer);
+      this.autoTimer = undefined;
+    }
+    const seconds = vscode.workspace.getConfiguration('nsExplorer').get<number>('autoRefreshSeconds', 0);
+    if (seconds > 0) {
+      this.autoTimer = setInterval(() => {
+        for (const s of this.sessions.values()) {
+          if (s.state.kind === 'connected' && !s.loading) {
+            s.refresh().catch(() => undefined);
+          }
+        }
+      }, Math.max(2, seconds) * 1000);
+    }
+  }
+
+  dispose(): void {
+    if (this.autoTimer) {
+      clearInterval(this.autoTimer);
+    }
+    for (const s of this.sessions.values()) {
+      s.dispose();
+    }
+    this.sessions.clear();
+    this.changed.dispose();
+  }
+}
+
+export function isLocal(conn: HostConnection): boolean {
+  return conn instanceof LocalConnection;
+}

@@ -1,0 +1,59 @@
+/**
+ * The tree's nodes as plain data with parent links (for reveal), and the one place contextValues are
+ * built. Menus in package.json match these with regular expressions (`viewItem =~ /^nsx\.container\b/`).
+ */
+import { ContainerEngine, NsType } from '../model/snapshot';
+
+interface Base {
+  hostId: string;
+  id: string;
+  parent?: Node;
+}
+
+export type Node =
+  | (Base & { kind: 'host' })
+  | (Base & { kind: 'message'; text: string; detail?: string; icon: string; command?: { command: string; title: string; arguments?: unknown[] } })
+  | (Base & { kind: 'group'; group: 'containers' | 'networks' | 'namespaces' | 'warnings' })
+  | (Base & { kind: 'engine'; engine: ContainerEngine })
+  | (Base & { kind: 'pod'; engine: ContainerEngine; pod: string })
+  | (Base & { kind: 'container'; containerId: string })
+  | (Base & { kind: 'nsType'; type: NsType })
+  | (Base & { kind: 'namespace'; type: NsType; inode: number })
+  | (Base & { kind: 'netns'; inode: number })
+  | (Base & { kind: 'interface'; ns: number; ifindex: number })
+  | (Base & { kind: 'process'; pid: number });
+
+export type NodeKind = Node['kind'];
+
+/** Facts a contextValue is built from; each flag is a `+segment`. */
+export interface ContextFacts {
+  kind: 'host' | 'container' | 'namespace' | 'netns' | 'interface' | 'process';
+  flags: string[];
+}
+
+export function contextValue(facts: ContextFacts): string {
+  return ['nsx.' + facts.kind, ...facts.flags.map((f) => `+${f}`)].join('');
+}
+
+/** Every flag each kind can carry, so tests can enumerate what items may produce. */
+export const CONTEXT_FLAGS: Record<ContextFacts['kind'], string[][]> = {
+  host: [['connected', 'disconnected'], ['local', 'ssh'], ['writable', 'limited']],
+  container: [['running', 'stopped'], ['sandboxed', 'native']],
+  namespace: [['net', 'pid', 'mnt', 'uts', 'ipc', 'user', 'cgroup', 'time'], ['enterable', 'unreachable']],
+  netns: [['hostns', 'named', 'container', 'other'], ['enterable', 'unreachable']],
+  interface: [['veth', 'bridge', 'other'], ['up', 'down']],
+  process: [['alive']],
+};
+
+/** All combinations of flags per kind: what the tree can ever produce. */
+export function allContextValues(): string[] {
+  const out: string[] = [];
+  for (const [kind, dims] of Object.entries(CONTEXT_FLAGS) as Array<[ContextFacts['kind'], string[][]]>) {
+    let combos: string[][] = [[]];
+    for (const dim of dims) {
+      combos = combos.flatMap((c) => dim.map((f) => [...c, f]));
+    }
+    out.push(...combos.map((flags) => contextValue({ kind, flags })));
+  }
+  return out;
+}

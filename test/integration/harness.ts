@@ -1,0 +1,97 @@
+// Shared by the integration and e2e runners (plain Node, never inside the extension host).
+import * as fs from 'fs';
+import * as path from 'path';
+import type { BrowserContext } from 'playwright-core';
+
+/** Repository root, from out/test/integration/ or test/integration/. */
+export const ROOT = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'out' ? ['..'] : []));
+
+export interface CodeServer {
+  url: string;
+  port: number;
+  pid: number;
+  baseDir: string;
+  workspace: string;
+  userDataDir: string;
+  extensionsDir: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  port?: number;
+  baseDir?: string;
+  userDataDir?: string;
+  extensionsDir?: string;
+  smokeTestDriver?: boolean;
+  installVsix?: string;
+  env?: Record<string, string>;
+  settings?: Record<string, unknown>;
+  workspace?: string;
+  healthTimeoutMs?: number;
+}
+
+interface CodeServerModule {
+  ensureCodeServer(): { node: string; entry: string; version: string };
+  startCodeServer(options: StartOptions): Promise<CodeServer>;
+  CACHE_DIR: string;
+}
+
+export function codeServerModule(): CodeServerModule {
+  // scripts/codeServer.js is plain CommonJS shared with scripts/demo.js.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(ROOT, 'scripts', 'codeServer.js')) as CodeServerModule;
+}
+
+/** Debian's chromium; playwright's own browser download is unreachable here. */
+export const CHROMIUM = process.env.NSX_CHROMIUM ?? '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+/** A persistent context on a fresh profile (launch() refuses --user-data-dir). */
+export async function launchChromium(profileDir: string): Promise<BrowserContext> {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: run "bash scripts/install-deps.sh browser" (or set NSX_CHROMIUM)`);
+  }
+  fs.rmSync(profileDir, { recursive: true, force: true });
+  fs.mkdirSync(profileDir, { recursive: true });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { chromium } = require('playwright-core') as typeof import('playwright-core');
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+    timeout: 60_000,
+  });
+}
+
+export interface TestResults {
+  passed: number;
+  failed: number;
+  pending: number;
+  skipped: number;
+  failures: { title: string; error: string }[];
+  durationMs?: number;
+}
+
+export function readResults(file: string): TestResults | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as TestResults;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeResults(file: string, results: TestResults): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+}
+
+/** The plain closing line CI reads: "N passed, N failed, N skipped". */
+export function summaryLine(layer: string, r: TestResults): string {
+  return `${layer}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`;
+}

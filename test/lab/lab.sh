@@ -1,0 +1,650 @@
+#!/usr/bin/env bash
+# The project's test lab: a real target host on this machine (sshd, users, keys, a private dockerd,
+# podman, named netns, veths, a nested PID tree), described in $NSX_LAB_DIR/lab.json.
+#
+#   lab.sh up | down | status | run -- CMD...
+#
+# Network rule: every address the lab creates is in 10.200.0.0/16 or loopback; nothing routes elsewhere.
+# `down` is idempotent and removes everything `up` made, also after a crashed run.
+set -euo pipefail
+
+LAB_DIR=${NSX_LAB_DIR:-/run/nsx-lab}
+SSH_PORT=${NSX_LAB_SSH_PORT:-2222}
+DOCKER_DATA=${NSX_LAB_DOCKER_DATA:-/var/lib/nsx-lab-docker}
+PODMAN_ROOT=${NSX_LAB_PODMAN_ROOT:-/var/lib/nsx-lab-podman}
+SUDOERS_FILE=/etc/sudoers.d/nsx-lab
+LAB_USERS=(nsxkey nsxpass nsxnosudo)
+LAB_NETNS=(nsx_a nsx_b nsx_ssh)
+HOST_LINKS=(nsxh0 nsxs0 nsxbr0)
+IMAGE=nsx-busybox:lab
+MARK=nsx-lab-          # argv[0] prefix of the lab's own long-running sleeps
+SLEEP_SECS=100000000   # "long sleep" that busybox sleep also understands
+
+EXEC_ROOT=$LAB_DIR/docker-exec
+DOCKER_SOCK=$LAB_DIR/docker.sock
+export DOCKER_HOST=unix://$DOCKER_SOCK DOCKER_CONFIG=$LAB_DIR/docker-cli
+
+log() { printf 'lab: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+now_ms() { date +%s%3N; }
+
+# wait_until TRIES INTERVAL DESCRIPTION CMD... : bounded in count and time, fails with DESCRIPTION.
+wait_until() {
+  local tries=$1 interval=$2 desc=$3 i
+  shift 3
+  for ((i = 0; i < tries; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep "$interval"
+  done
+  log "timed out waiting for $desc"
+  return 1
+}
+
+pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+read_pid() { [[ -s $1 ]] && tr -dc '0-9' <"$1" || true; }
+
+# Process tree of a PID (children first is not needed: we SIGKILL the lot after a TERM grace period).
+descendants() {
+  local root=$1
+  ps -e -o pid=,ppid= | awk -v r="$root" '
+    { kids[$2] = kids[$2] " " $1 }
+    END { q[1] = r; n = 1; h = 1
+          while (h <= n) { p = q[h++]; split(kids[p], k, " "); for (i in k) if (k[i] != "") { q[++n] = k[i]; print k[i] } } }'
+}
+
+# kill_tree PID...: TERM the processes and their descendants, wait (bounded), then KILL survivors.
+kill_tree() {
+  local pids=() p
+  for p in "$@"; do
+    pid_alive "$p" || continue
+    pids+=("$p")
+    mapfile -t -O "${#pids[@]}" pids < <(descendants "$p")
+  done
+  ((${#pids[@]})) || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  local i alive
+  for ((i = 0; i < 50; i++)); do
+    alive=0
+    for p in "${pids[@]}"; do pid_alive "$p" && alive=1 && break; done
+    ((alive)) || return 0
+    sleep 0.1
+  done
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+}
+
+# PIDs whose command line names a lab path or the lab's argv[0] mark (for leftovers of a crashed run:
+# orphaned containerd, shims, conmon, sshd, sleeps). Never this script or its ancestors.
+lab_process_pids() {
+  local self_chain=" $$ " p=$$ pp
+  while [[ $p -gt 1 ]]; do
+    pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null) || break
+    self_chain+="$pp "
+    p=$pp
+  done
+  local d pid cmd
+  for d in /proc/[0-9]*; do
+    pid=${d#/proc/}
+    [[ $self_chain == *" $pid "* ]] && continue
+    cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+    [[ -z $cmd ]] && continue
+    case $cmd in
+      "$MARK"* | *"$LAB_DIR/"* | *"$DOCKER_DATA"* | *"$PODMAN_ROOT"*) echo "$pid" ;;
+    esac
+  done
+}
+
+# Unmount everything at or below a path, deepest first.
+umount_below() {
+  local base=$1 m
+  awk -v b="$base" '$5 == b || index($5, b "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done
+}
+
+json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
+json_num_or_null() { if [[ -n ${1:-} ]]; then printf '%s' "$1"; else printf null; fi; }
+
+require_tools() {
+  local missing=() t
+  for t in "$@"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+  ((${#missing[@]} == 0)) || die "missing: ${missing[*]} (run scripts/install-deps.sh lab)"
+}
+
+# ---------------------------------------------------------------------------------------------- down
+
+podman_flags() {
+  local driver=${1:-vfs}
+  PODMAN=(podman --root "$PODMAN_ROOT/storage" --runroot "$LAB_DIR/podman/run" --tmpdir "$LAB_DIR/podman/tmp"
+    --network-config-dir "$LAB_DIR/podman/net" --cgroup-manager cgroupfs --events-backend file
+    --runtime crun --runtime-flag "root=$LAB_DIR/podman/crun" --storage-driver "$driver")
+}
+
+lab_down() {
+  local t0 p ns
+  t0=$(now_ms)
+  [[ -d $LAB_DIR || -d $DOCKER_DATA || -d $PODMAN_ROOT ]] || ip link show nsxbr0 >/dev/null 2>&1 ||
+    getent passwd nsxkey >/dev/null || ip netns list 2>/dev/null | grep -q '^nsx_' || {
+    lab_kill_leftovers
+    log "down: nothing to do"
+    return 0
+  }
+
+  # podman first: its conmon processes watch containers we are about to kill.
+  if [[ -d $PODMAN_ROOT ]] && command -v podman >/dev/null; then
+    podman_flags "$(cat "$LAB_DIR/podman/driver" 2>/dev/null || echo vfs)"
+    timeout 30 "${PODMAN[@]}" rm -f -a -t 0 >/dev/null 2>&1 || true
+  fi
+
+  # docker: remove containers while dockerd runs, then stop dockerd (it stops its managed containerd).
+  if [[ -S $DOCKER_SOCK ]] && command -v docker >/dev/null; then
+    local ids
+    ids=$(timeout 10 docker ps -aq 2>/dev/null || true)
+    [[ -n $ids ]] && timeout 30 docker rm -f $ids >/dev/null 2>&1 || true
+  fi
+  p=$(read_pid "$LAB_DIR/docker.pid")
+  if pid_alive "$p"; then
+    kill -TERM "$p" 2>/dev/null || true
+    wait_until 150 0.1 "dockerd to exit" bash -c "! kill -0 $p" || kill_tree "$p"
+  fi
+  p=$(read_pid "$EXEC_ROOT/containerd/containerd.pid")
+  pid_alive "$p" && kill_tree "$p"
+
+  # sshd listeners and their sessions, netns holders, the nested tree: by pidfile, then by mark.
+  for f in sshd.pid sshd-inner.pid nested.pid hold-nsx_a.pid; do
+    p=$(read_pid "$LAB_DIR/$f")
+    pid_alive "$p" && kill_tree "$p"
+  done
+  lab_kill_leftovers
+
+  for ns in "${LAB_NETNS[@]}"; do
+    if [[ -e /run/netns/$ns ]]; then
+      mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
+      ((${#pids[@]})) && kill -KILL "${pids[@]}" 2>/dev/null || true
+      ip netns del "$ns" 2>/dev/null || true
+    fi
+  done
+  for l in "${HOST_LINKS[@]}"; do ip link del "$l" 2>/dev/null || true; done
+
+  local u
+  for u in "${LAB_USERS[@]}"; do
+    if getent passwd "$u" >/dev/null; then
+      pkill -KILL -u "$u" 2>/dev/null || true
+      userdel -r -f "$u" >/dev/null 2>&1 || userdel -f "$u" >/dev/null 2>&1 || log "down: could not remove user $u"
+    fi
+    getent group "$u" >/dev/null && groupdel "$u" 2>/dev/null || true
+  done
+  rm -f "$SUDOERS_FILE"
+
+  for d in "$EXEC_ROOT" "$DOCKER_DATA" "$PODMAN_ROOT" "$LAB_DIR"; do umount_below "$d"; done
+  [[ -e $LAB_DIR/created-run-sshd ]] && rmdir /run/sshd 2>/dev/null || true
+  rm -rf "$DOCKER_DATA" "$PODMAN_ROOT" "$LAB_DIR"
+  log "down: done in $(($(now_ms) - t0)) ms"
+}
+
+lab_kill_leftovers() {
+  local pids
+  mapfile -t pids < <(lab_process_pids)
+  ((${#pids[@]})) && kill_tree "${pids[@]}"
+  return 0
+}
+
+# ------------------------------------------------------------------------------------------------ up
+
+gen_keys() {
+  local k=$LAB_DIR/keys s=$LAB_DIR/ssh
+  mkdir -p "$k" "$s"
+  chmod 755 "$LAB_DIR" "$s"
+  chmod 700 "$k"
+  ssh-keygen -q -t ed25519 -N '' -C nsx-lab-ed25519 -f "$k/id_ed25519" &
+  ssh-keygen -q -t rsa -b 2048 -m PEM -N '' -C nsx-lab-rsa-pem -f "$k/id_rsa_pem" &
+  ssh-keygen -q -t ecdsa -b 256 -N '' -C nsx-lab-ecdsa -f "$k/id_ecdsa" &
+  ssh-keygen -q -t ed25519 -N nsx-phrase -C nsx-lab-ed25519-enc -f "$k/id_ed25519_enc" &
+  ssh-keygen -q -t ed25519 -N '' -C '' -f "$s/ssh_host_ed25519_key" &
+  ssh-keygen -q -t rsa -b 2048 -N '' -C '' -f "$s/ssh_host_rsa_key" &
+  ssh-keygen -q -t ecdsa -b 256 -N '' -C '' -f "$s/ssh_host_ecdsa_key" &
+  ssh-keygen -q -t ed25519 -N '' -C '' -f "$s/inner_host_ed25519_key" &
+  wait
+  mkdir -p "$s/authorized_keys"
+  local u
+  for u in root "${LAB_USERS[@]}"; do
+    [[ $u == nsxpass ]] && continue # password only
+    cat "$k"/id_ed25519.pub "$k"/id_rsa_pem.pub "$k"/id_ecdsa.pub "$k"/id_ed25519_enc.pub >"$s/authorized_keys/$u"
+    chmod 644 "$s/authorized_keys/$u"
+  done
+}
+
+make_users() {
+  mkdir -p "$LAB_DIR/home"
+  chmod 755 "$LAB_DIR/home"
+  local u
+  for u in "${LAB_USERS[@]}"; do
+    useradd -m -d "$LAB_DIR/home/$u" -s /bin/bash -U "$u"
+  done
+  # "*" rather than useradd's "!": a locked account may be refused even for key logins.
+  usermod -p '*' nsxkey
+  printf '%s\n' 'nsxpass:nsx-pass-1' 'nsxnosudo:nsx-nosudo-1' | chpasswd
+  local tmp=$LAB_DIR/sudoers.tmp
+  printf '%s\n' '# nsx-lab test users; removed by test/lab/lab.sh down' \
+    'nsxkey ALL=(ALL:ALL) NOPASSWD: ALL' 'nsxpass ALL=(ALL:ALL) ALL' >"$tmp"
+  visudo -cqf "$tmp" || die "generated sudoers file does not validate"
+  install -m 0440 "$tmp" "$SUDOERS_FILE"
+  rm -f "$tmp"
+}
+
+write_sshd_config() { # FILE LISTEN PORT PIDFILE HOSTKEY...
+  local file=$1 listen=$2 port=$3 pidfile=$4
+  shift 4
+  {
+    echo "# nsx-lab sshd; generated by test/lab/lab.sh"
+    echo "ListenAddress $listen"
+    echo "Port $port"
+    local hk
+    for hk in "$@"; do echo "HostKey $hk"; done
+    cat <<EOF
+PidFile $pidfile
+AuthorizedKeysFile $LAB_DIR/ssh/authorized_keys/%u
+PubkeyAuthentication yes
+PasswordAuthentication yes
+KbdInteractiveAuthentication yes
+UsePAM yes
+PermitRootLogin prohibit-password
+AllowUsers root ${LAB_USERS[*]}
+StrictModes yes
+AllowTcpForwarding yes
+X11Forwarding no
+PrintMotd no
+MaxStartups 100:30:200
+MaxSessions 64
+LogLevel VERBOSE
+Subsystem sftp internal-sftp
+EOF
+  } >"$file"
+  /usr/sbin/sshd -t -f "$file" || die "sshd rejects $file"
+}
+
+tcp_open() { timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+
+start_sshd() {
+  [[ -d /run/sshd ]] || { mkdir -p /run/sshd && chmod 755 /run/sshd && touch "$LAB_DIR/created-run-sshd"; }
+  local s=$LAB_DIR/ssh
+  write_sshd_config "$s/sshd_config" 127.0.0.1 "$SSH_PORT" "$LAB_DIR/sshd.pid" \
+    "$s/ssh_host_ed25519_key" "$s/ssh_host_rsa_key" "$s/ssh_host_ecdsa_key"
+  tcp_open 127.0.0.1 "$SSH_PORT" && die "127.0.0.1:$SSH_PORT is already in use (set NSX_LAB_SSH_PORT)"
+  /usr/sbin/sshd -f "$s/sshd_config" -E "$LAB_DIR/sshd.log"
+  wait_until 50 0.1 "sshd on 127.0.0.1:$SSH_PORT" tcp_open 127.0.0.1 "$SSH_PORT" ||
+    die "sshd did not start; see $LAB_DIR/sshd.log"
+  # known_hosts: plain and hashed, for the loopback sshd and the one in nsx_ssh.
+  local kh=$LAB_DIR/known_hosts t
+  : >"$kh"
+  for t in ed25519 rsa ecdsa; do
+    printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cut -d' ' -f1,2 "$s/ssh_host_${t}_key.pub")" >>"$kh"
+  done
+  printf '10.200.9.2 %s\n' "$(cut -d' ' -f1,2 "$s/inner_host_ed25519_key.pub")" >>"$kh"
+  cp "$kh" "$kh.hashed"
+  ssh-keygen -q -H -f "$kh.hashed" >/dev/null 2>&1
+  rm -f "$kh.hashed.old"
+  chmod 644 "$kh" "$kh.hashed"
+}
+
+start_inner_sshd() {
+  local s=$LAB_DIR/ssh
+  ip netns add nsx_ssh
+  ip link add nsxs0 type veth peer name nsxs1 netns nsx_ssh
+  ip addr add 10.200.9.1/24 dev nsxs0
+  ip link set nsxs0 up
+  ip -n nsx_ssh addr add 10.200.9.2/24 dev nsxs1
+  ip -n nsx_ssh link set nsxs1 up
+  ip -n nsx_ssh link set lo up
+  write_sshd_config "$s/sshd_inner_config" 10.200.9.2 22 "$LAB_DIR/sshd-inner.pid" "$s/inner_host_ed25519_key"
+  ip netns exec nsx_ssh /usr/sbin/sshd -f "$s/sshd_inner_config" -E "$LAB_DIR/sshd-inner.log"
+}
+
+make_netns() {
+  ip netns add nsx_a
+  ip netns add nsx_b
+  ip -n nsx_a link set lo up
+  ip -n nsx_b link set lo up
+  ip link add nsxa0 netns nsx_a type veth peer name nsxb0 netns nsx_b
+  ip -n nsx_a addr add 10.200.1.1/24 dev nsxa0
+  ip -n nsx_b addr add 10.200.1.2/24 dev nsxb0
+  ip -n nsx_a link set nsxa0 up
+  ip -n nsx_b link set nsxb0 up
+  ip link add nsxh0 type veth peer name nsxa1 netns nsx_a
+  ip addr add 10.200.2.1/24 dev nsxh0
+  ip link set nsxh0 up
+  ip -n nsx_a addr add 10.200.2.2/24 dev nsxa1
+  ip -n nsx_a link set nsxa1 up
+  # nsx_a holds a process; nsx_b deliberately holds none.
+  ip netns exec nsx_a setsid bash -c "echo \$\$ >'$LAB_DIR/hold-nsx_a.pid'; exec -a ${MARK}hold-nsx_a sleep $SLEEP_SECS" \
+    </dev/null >/dev/null 2>&1 &
+  wait_until 50 0.1 "nsx_a holder" test -s "$LAB_DIR/hold-nsx_a.pid"
+}
+
+make_nested() {
+  setsid unshare --pid --fork --mount-proc \
+    unshare --pid --fork --mount-proc bash -c "exec -a ${MARK}nested sleep $SLEEP_SECS" </dev/null >/dev/null 2>&1 &
+  echo $! >"$LAB_DIR/nested.pid"
+  local p
+  find_nested() {
+    for p in $(descendants "$(read_pid "$LAB_DIR/nested.pid")"); do
+      [[ $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) == "${MARK}nested "* ]] && echo "$p" >"$LAB_DIR/nested-inner.pid" && return 0
+    done
+    return 1
+  }
+  wait_until 50 0.1 "nested unshare tree" find_nested
+}
+
+build_rootfs() {
+  local r=$LAB_DIR/rootfs bb
+  bb=$(command -v busybox)
+  file -L "$bb" 2>/dev/null | grep -q 'statically linked' || [[ -x /bin/busybox ]] || true
+  mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root,var/run}
+  cp "$bb" "$r/bin/busybox"
+  local a
+  for a in $("$bb" --list); do [[ $a == busybox ]] || ln -sf busybox "$r/bin/$a"; done
+  printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/:/bin/false' >"$r/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$r/etc/group"
+  chmod 1777 "$r/tmp"
+  tar -C "$r" -cf "$LAB_DIR/rootfs.tar" .
+  rm -rf "$r"
+}
+
+overlay_works() { # DIR: can overlayfs use DIR's filesystem as upper layer?
+  local d
+  d=$(mktemp -d "$1/.overlay-probe.XXXX")
+  mkdir "$d"/{l,u,w,m}
+  local ok=1
+  mount -t overlay overlay -o "lowerdir=$d/l,upperdir=$d/u,workdir=$d/w" "$d/m" 2>/dev/null && ok=0 && umount "$d/m"
+  rm -rf "$d"
+  return $ok
+}
+
+start_dockerd() {
+  mkdir -p "$DOCKER_DATA" "$EXEC_ROOT" "$DOCKER_CONFIG"
+  chmod 700 "$DOCKER_DATA"
+  local driver=vfs
+  overlay_works "$DOCKER_DATA" && driver=overlay2
+  echo "$driver" >"$LAB_DIR/docker-driver"
+  ip link add nsxbr0 type bridge
+  ip addr add 10.200.100.1/24 dev nsxbr0
+  ip link set nsxbr0 up
+  # No iptables, no forwarding or masquerade: the lab never routes off 10.200.0.0/16. The address pool
+  # keeps networks that tests create inside 10.200.0.0/16 too.
+  setsid /usr/sbin/dockerd -H "unix://$DOCKER_SOCK" --data-root "$DOCKER_DATA" --exec-root "$EXEC_ROOT" \
+    --pidfile "$LAB_DIR/docker.pid" --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+    --bridge nsxbr0 --default-address-pool base=10.200.128.0/17,size=24 --userland-proxy=false \
+    --storage-driver "$driver" --log-level warn \
+    </dev/null >"$LAB_DIR/dockerd.log" 2>&1 &
+}
+
+docker_up() { docker version --format '{{.Server.Version}}'; }
+
+start_containers() {
+  wait_until 300 0.1 "dockerd on $DOCKER_SOCK" docker_up || die "dockerd did not start; see $LAB_DIR/dockerd.log"
+  docker import -q --change 'CMD ["/bin/sh"]' "$LAB_DIR/rootfs.tar" "$IMAGE" >/dev/null
+  docker run -d -q --name lab-c1 --hostname lab-c1 "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
+  docker run -d -q --name lab-c2 --network container:lab-c1 "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
+  docker run -d -q --name lab-none --hostname lab-none --network none "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
+  docker create -q --name lab-stopped --network none "$IMAGE" true >/dev/null
+  docker start -a lab-stopped >/dev/null
+  # nsx_b <-> lab-c1's netns
+  local c1
+  c1=$(docker inspect -f '{{.State.Pid}}' lab-c1)
+  ip link add nsxb1 netns nsx_b type veth peer name nsxc1 netns "$c1"
+  ip -n nsx_b addr add 10.200.3.1/24 dev nsxb1
+  ip -n nsx_b link set nsxb1 up
+  nsenter -t "$c1" -n ip addr add 10.200.3.2/24 dev nsxc1
+  nsenter -t "$c1" -n ip link set nsxc1 up
+}
+
+PODMAN_SKIPPED=
+start_podman() {
+  if ! command -v podman >/dev/null; then PODMAN_SKIPPED="podman is not installed"; return 0; fi
+  mkdir -p "$PODMAN_ROOT" "$LAB_DIR/podman"/{run,tmp,net,crun}
+  chmod 700 "$PODMAN_ROOT"
+  local driver=vfs
+  overlay_works "$PODMAN_ROOT" && driver=overlay
+  echo "$driver" >"$LAB_DIR/podman/driver"
+  podman_flags "$driver"
+  if ! timeout 60 "${PODMAN[@]}" import -q "$LAB_DIR/rootfs.tar" "localhost/$IMAGE" >"$LAB_DIR/podman.log" 2>&1; then
+    PODMAN_SKIPPED="podman import failed: $(tail -n1 "$LAB_DIR/podman.log")"
+    return 0
+  fi
+  if ! timeout 60 "${PODMAN[@]}" run -d --name lab-p1 --hostname lab-p1 --network none "localhost/$IMAGE" \
+    sleep "$SLEEP_SECS" >>"$LAB_DIR/podman.log" 2>&1; then
+    PODMAN_SKIPPED="podman run failed: $(tail -n1 "$LAB_DIR/podman.log")"
+  fi
+}
+
+netns_inode() { stat -L -c %i "/run/netns/$1"; }
+
+write_lab_json() {
+  local s=$LAB_DIR/ssh k=$LAB_DIR/keys out=$LAB_DIR/lab.json.tmp
+  local c1pid nested_inner nspid
+  nested_inner=$(read_pid "$LAB_DIR/nested-inner.pid")
+  nspid=$(awk '/^NSpid:/ { $1 = ""; gsub(/^ +/, ""); gsub(/[ \t]+/, ", "); print }' "/proc/$nested_inner/status")
+  hostkey() { # NAME PATH
+    printf '"%s": { "path": %s, "publicKey": %s, "fingerprint": %s }' "$1" "$(json_str "$2")" \
+      "$(json_str "$(cut -d' ' -f1,2 "$2.pub")")" "$(json_str "$(ssh-keygen -l -E sha256 -f "$2.pub" | cut -d' ' -f2)")"
+  }
+  key() { # NAME FILE FORMAT PASSPHRASE
+    printf '"%s": { "path": %s, "publicKeyPath": %s, "publicKey": %s, "format": "%s", "passphrase": %s }' \
+      "$1" "$(json_str "$k/$2")" "$(json_str "$k/$2.pub")" "$(json_str "$(cut -d' ' -f1,2 "$k/$2.pub")")" "$3" \
+      "$([[ -n $4 ]] && json_str "$4" || echo null)"
+  }
+  user() { # NAME PASSWORD SUDO KEYS
+    printf '"%s": { "uid": %s, "home": %s, "password": %s, "sudo": "%s", "keyLogin": %s }' "$1" \
+      "$(id -u "$1")" "$(json_str "$(getent passwd "$1" | cut -d: -f6)")" \
+      "$([[ -n $2 ]] && json_str "$2" || echo null)" "$3" "$4"
+  }
+  container() { # NAME NETWORK
+    local f
+    f=$(docker inspect -f '{{.Id}} {{.State.Pid}} {{.State.Status}} {{.State.ExitCode}} {{.Config.Hostname}} {{.NetworkSettings.IPAddress}}' "$1")
+    set -- "$1" "$2" $f
+    printf '"%s": { "id": "%s", "pid": %s, "status": "%s", "exitCode": %s, "hostname": "%s", "network": "%s", "ip": %s }' \
+      "$1" "$3" "$([[ $4 == 0 ]] && echo null || echo "$4")" "$5" "$6" "$7" "$2" "$([[ -n ${8:-} ]] && json_str "$8" || echo null)"
+  }
+  veth() { # NAME NS ADDR PEER PEER_NS PEER_ADDR
+    printf '{ "a": { "name": "%s", "netns": "%s", "address": "%s" }, "b": { "name": "%s", "netns": "%s", "address": "%s" } }' "$@"
+  }
+  c1pid=$(docker inspect -f '{{.State.Pid}}' lab-c1)
+  local podman_json
+  if [[ -n $PODMAN_SKIPPED ]]; then
+    podman_json="{ \"skipped\": $(json_str "$PODMAN_SKIPPED") }"
+  else
+    local f flags="" pf
+    pf=$("${PODMAN[@]}" inspect -f '{{.Id}} {{.State.Pid}} {{.State.Status}}' lab-p1)
+    for f in "${PODMAN[@]:1}"; do flags+="${flags:+, }$(json_str "$f")"; done
+    set -- $pf
+    podman_json="{ \"flags\": [ $flags ], \"root\": \"$PODMAN_ROOT\", \"storageDriver\": \"$(cat "$LAB_DIR/podman/driver")\",
+    \"image\": \"localhost/$IMAGE\",
+    \"containers\": { \"lab-p1\": { \"id\": \"$1\", \"pid\": $2, \"status\": \"$3\", \"hostname\": \"lab-p1\", \"network\": \"none\" } } }"
+  fi
+  cat >"$out" <<EOF
+{
+  "version": 1,
+  "stateDir": "$LAB_DIR",
+  "createdAt": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "ssh": {
+    "host": "127.0.0.1",
+    "port": $SSH_PORT,
+    "pid": $(read_pid "$LAB_DIR/sshd.pid"),
+    "config": "$s/sshd_config",
+    "log": "$LAB_DIR/sshd.log",
+    "knownHosts": "$LAB_DIR/known_hosts",
+    "knownHostsHashed": "$LAB_DIR/known_hosts.hashed",
+    "hostKeys": {
+      $(hostkey ed25519 "$s/ssh_host_ed25519_key"),
+      $(hostkey rsa "$s/ssh_host_rsa_key"),
+      $(hostkey ecdsa "$s/ssh_host_ecdsa_key")
+    }
+  },
+  "sshInner": {
+    "host": "10.200.9.2",
+    "port": 22,
+    "pid": $(read_pid "$LAB_DIR/sshd-inner.pid"),
+    "netns": "nsx_ssh",
+    "hostVeth": "nsxs0",
+    "hostAddress": "10.200.9.1/24",
+    "innerVeth": "nsxs1",
+    "config": "$s/sshd_inner_config",
+    "log": "$LAB_DIR/sshd-inner.log",
+    "hostKeys": { $(hostkey ed25519 "$s/inner_host_ed25519_key") }
+  },
+  "keys": {
+    $(key ed25519 id_ed25519 openssh ''),
+    $(key rsaPem id_rsa_pem pem ''),
+    $(key ecdsa id_ecdsa openssh ''),
+    $(key ed25519Encrypted id_ed25519_enc openssh nsx-phrase)
+  },
+  "users": {
+    $(user nsxkey '' nopasswd true),
+    $(user nsxpass nsx-pass-1 password false),
+    $(user nsxnosudo nsx-nosudo-1 none true),
+    $(user root '' root true)
+  },
+  "sudoersFile": "$SUDOERS_FILE",
+  "docker": {
+    "socket": "$DOCKER_SOCK",
+    "host": "$DOCKER_HOST",
+    "env": { "DOCKER_HOST": "$DOCKER_HOST", "DOCKER_CONFIG": "$DOCKER_CONFIG" },
+    "pid": $(read_pid "$LAB_DIR/docker.pid"),
+    "containerdPid": $(json_num_or_null "$(read_pid "$EXEC_ROOT/containerd/containerd.pid")"),
+    "dataRoot": "$DOCKER_DATA",
+    "execRoot": "$EXEC_ROOT",
+    "storageDriver": "$(cat "$LAB_DIR/docker-driver")",
+    "bridge": { "name": "nsxbr0", "address": "10.200.100.1/24" },
+    "image": "$IMAGE",
+    "containers": {
+      $(container lab-c1 default),
+      $(container lab-c2 container:lab-c1),
+      $(container lab-none none),
+      $(container lab-stopped none)
+    }
+  },
+  "podman": $podman_json,
+  "netns": {
+    "nsx_a": { "inode": $(netns_inode nsx_a), "holderPid": $(read_pid "$LAB_DIR/hold-nsx_a.pid") },
+    "nsx_b": { "inode": $(netns_inode nsx_b), "holderPid": null },
+    "nsx_ssh": { "inode": $(netns_inode nsx_ssh), "holderPid": $(read_pid "$LAB_DIR/sshd-inner.pid") }
+  },
+  "veths": [
+    $(veth nsxa0 nsx_a 10.200.1.1/24 nsxb0 nsx_b 10.200.1.2/24),
+    $(veth nsxh0 host 10.200.2.1/24 nsxa1 nsx_a 10.200.2.2/24),
+    $(veth nsxb1 nsx_b 10.200.3.1/24 nsxc1 container:lab-c1 10.200.3.2/24),
+    $(veth nsxs0 host 10.200.9.1/24 nsxs1 nsx_ssh 10.200.9.2/24)
+  ],
+  "containerNetnsPid": { "lab-c1": $c1pid },
+  "nested": {
+    "outerPid": $(read_pid "$LAB_DIR/nested.pid"),
+    "innermostPid": $nested_inner,
+    "nspid": [ $nspid ],
+    "levels": 3
+  },
+  "clientConfig": "$LAB_DIR/ssh_config"
+}
+EOF
+  mv "$out" "$LAB_DIR/lab.json"
+  chmod 644 "$LAB_DIR/lab.json"
+}
+
+write_client_config() {
+  local k=$LAB_DIR/keys
+  cat >"$LAB_DIR/ssh_config" <<EOF
+# ssh -F $LAB_DIR/ssh_config lab   |   ssh -F $LAB_DIR/ssh_config lab-inner (ProxyJump via lab)
+Host *
+  UserKnownHostsFile $LAB_DIR/known_hosts
+  StrictHostKeyChecking yes
+  IdentityFile $k/id_ed25519
+  IdentitiesOnly yes
+  BatchMode yes
+  ConnectTimeout 5
+Host lab
+  HostName 127.0.0.1
+  Port $SSH_PORT
+  User nsxkey
+Host lab-inner
+  HostName 10.200.9.2
+  Port 22
+  User nsxkey
+  ProxyJump lab
+EOF
+}
+
+lab_up() {
+  [[ $EUID -eq 0 ]] || die "lab.sh up must run as root"
+  require_tools /usr/sbin/sshd ssh ssh-keygen ip unshare nsenter setsid useradd chpasswd visudo busybox \
+    /usr/sbin/dockerd docker tar timeout
+  local t0 t
+  t0=$(now_ms)
+  lab_down
+  mkdir -p "$LAB_DIR"
+  t=$(now_ms)
+  build_rootfs
+  start_dockerd # starts in the background; waited for in start_containers
+  gen_keys
+  make_users
+  make_netns
+  start_sshd
+  start_inner_sshd
+  make_nested
+  log "up: host side ready in $(($(now_ms) - t)) ms"
+  t=$(now_ms)
+  start_containers
+  log "up: docker ready in $(($(now_ms) - t)) ms"
+  t=$(now_ms)
+  start_podman
+  [[ -n $PODMAN_SKIPPED ]] && log "up: podman skipped: $PODMAN_SKIPPED"
+  log "up: podman done in $(($(now_ms) - t)) ms"
+  wait_until 50 0.1 "sshd in nsx_ssh on 10.200.9.2:22" tcp_open 10.200.9.2 22 ||
+    die "inner sshd did not start; see $LAB_DIR/sshd-inner.log"
+  write_client_config
+  write_lab_json
+  log "up: ready in $(($(now_ms) - t0)) ms; $LAB_DIR/lab.json"
+}
+
+lab_status() {
+  if [[ ! -s $LAB_DIR/lab.json ]]; then
+    echo "lab is down (no $LAB_DIR/lab.json)"
+    return 3
+  fi
+  local bad=0 p
+  for p in sshd.pid sshd-inner.pid docker.pid hold-nsx_a.pid nested-inner.pid; do
+    if pid_alive "$(read_pid "$LAB_DIR/$p")"; then echo "ok   ${p%.pid}"; else echo "DOWN ${p%.pid}"; bad=1; fi
+  done
+  for ns in "${LAB_NETNS[@]}"; do
+    if [[ -e /run/netns/$ns ]]; then echo "ok   netns $ns"; else echo "DOWN netns $ns"; bad=1; fi
+  done
+  if docker ps --format '{{.Names}}' 2>/dev/null | grep -qx lab-c1; then echo "ok   lab-c1"; else echo "DOWN lab-c1"; bad=1; fi
+  echo "$LAB_DIR/lab.json"
+  return $bad
+}
+
+main() {
+  local cmd=${1:-}
+  shift || true
+  case $cmd in
+    up) lab_up ;;
+    down)
+      [[ $EUID -eq 0 ]] || die "lab.sh down must run as root"
+      lab_down
+      ;;
+    status) lab_status ;;
+    run)
+      [[ ${1:-} == -- ]] && shift
+      (($#)) || die "usage: lab.sh run -- CMD..."
+      trap 'trap - EXIT; lab_down || true' EXIT
+      trap 'exit 130' INT
+      trap 'exit 143' TERM
+      lab_up
+      local rc=0
+      "$@" || rc=$?
+      exit "$rc"
+      ;;
+    *)
+      echo "usage: ${0##*/} up|down|status|run -- CMD..." >&2
+      exit 64
+      ;;
+  esac
+}
+
+main "$@"

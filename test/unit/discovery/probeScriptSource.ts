@@ -1,0 +1,47 @@
+/**
+ * probe.sh is the readable source of PROBE_SCRIPT; probeScript.ts carries it as a string so the bundle
+ * needs no file loader. This renders that TS file, for the drift test and for regeneration.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+function findRepoRoot(dir: string): string {
+  while (!fs.existsSync(path.join(dir, 'src/discovery/probe.sh'))) {
+    const up = path.dirname(dir);
+    if (up === dir) {
+      throw new Error('Cannot find the repository root (src/discovery/probe.sh) above ' + __dirname);
+    }
+    dir = up;
+  }
+  return dir;
+}
+
+export const REPO_ROOT = findRepoRoot(__dirname);
+export const PROBE_SH = path.join(REPO_ROOT, 'src/discovery/probe.sh');
+export const PROBE_TS = path.join(REPO_ROOT, 'src/discovery/probeScript.ts');
+
+export function renderProbeScriptTs(probeSh: string): string {
+  return `/**
+ * The probe: one POSIX sh script (dash, bash and busybox ash) that reads everything the kernel isolates
+ * on a host in a single exec and prints it as sections, each introduced by a line \`@@name args\`.
+ * Section bodies never start with \`@@\`: process data comes from grep -H (lines start with /proc),
+ * command-line arguments are prefixed by grep before their NULs become newlines, and JSON is single-line
+ * or indented. Parsed by parseProbe.ts; the format is private to these files.
+ *
+ * GENERATED from probe.sh (edit that, then run
+ * \`NSX_UPDATE_PROBE=1 npx mocha out/test/unit/discovery/probeScript.test.js\`).
+ *
+ * Positional parameters: \`--docker-socket PATH\` (repeatable) adds Docker sockets to those found from
+ * running dockerd processes, DOCKER_HOST and /var/run/docker.sock.
+ */
+
+/** Bumped when the section format changes, so a parser never misreads another probe. */
+export const PROBE_FORMAT_VERSION = 1;
+
+export const PROBE_SCRIPT: string = ${JSON.stringify(probeSh.replace(/^#!.*\n(#.*\n)*/, ''))};
+`;
+}
+
+export function readProbeSh(): string {
+  return fs.readFileSync(PROBE_SH, 'utf8');
+}
