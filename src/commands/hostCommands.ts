@@ -248,6 +248,14 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
         vscode.window.setStatusBarMessage(`Copied PID ${pid}`, 3000);
       }
     }),
+    reg('nsExplorer.copyContainerId', async (node?: Node) => {
+      const s = sessionOf(deps, node);
+      const c = node?.kind === 'container' ? s?.index?.snapshot.containers.find((x) => x.id === node.containerId) : undefined;
+      if (c) {
+        await vscode.env.clipboard.writeText(c.id);
+        vscode.window.setStatusBarMessage(`Copied the id of ${c.name}`, 3000);
+      }
+    }),
     reg('nsExplorer.revealPeer', async (node?: Node) => {
       if (node?.kind !== 'interface') return;
       const s = sessionOf(deps, node);

@@ -1,7 +1,344 @@
-/** The netns and veth workflow commands: pickers, a preview of the exact commands, run, report, undo. */
+/**
+ * The netns and veth workflow commands: pickers for what a tree node would have given, a preview of the
+ * exact commands (marking those that need root), one transaction with rollback, a report, and Undo.
+ */
+import * as path from 'path';
 import * as vscode from 'vscode';
+import { probeCapabilities } from '../cli/netnsCommands';
+import { HostCapabilities, validateInterfaceName, validateNetnsName, WorkflowError, parseCidr } from '../workflows/validate';
+import { executeWorkflow, formatReport } from '../workflows/execute';
+import { FileJournalStore, Journal } from '../workflows/journal';
+import { formatPingResult, parsePingOutput } from '../workflows/ping';
+import {
+  planAssignAddress,
+  planConnect,
+  planCreateNetns,
+  planCreateVethPair,
+  planDeleteNetns,
+  planMoveInterface,
+  planPing,
+  planSetLink,
+  renderPreview,
+  Workflow,
+} from '../workflows/plan';
+import { HostSession } from '../views/hostSessions';
+import { Node } from '../views/treeNodes';
 import { CommandDeps } from './hostCommands';
+import { ensureSnapshot, pickSession } from './pickers';
 
-export function registerWorkflowCommands(_deps: CommandDeps): vscode.Disposable[] {
-  return [];
+type EndpointPick = vscode.QuickPickItem & { endpoint: string };
+
+/** The endpoint text (`host`, `netns:NAME`, `container:NAME`) a node stands for. */
+export function endpointOfNode(session: HostSession, node: Node | undefined): string | undefined {
+  const index = session.index;
+  if (!index || !node) return undefined;
+  const forNet = (inode: number): string | undefined => {
+    if (index.isInitial('net', inode)) return 'host';
+    const named = index.snapshot.netns.find((n) => n.inode === inode);
+    if (named) return `netns:${named.name}`;
+    const c = index.snapshot.containers.find((x) => x.ns.net === inode && x.pid);
+    return c ? `container:${c.name}` : undefined;
+  };
+  switch (node.kind) {
+    case 'container': {
+      const c = index.snapshot.containers.find((x) => x.id === node.containerId);
+      return c ? `container:${c.name}` : undefined;
+    }
+    case 'netns':
+      return forNet(node.inode);
+    case 'interface':
+      return forNet(node.ns);
+    case 'namespace':
+      return node.type === 'net' ? forNet(node.inode) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+async function pickEndpoint(session: HostSession, title: string, exclude?: string): Promise<string | undefined> {
+  const index = session.index!;
+  const items: EndpointPick[] = [{ label: '$(home) host', description: "the host's own network namespace", endpoint: 'host' }];
+  for (const n of index.snapshot.netns) {
+    items.push({ label: `$(globe) ${n.name}`, description: `named netns · net:[${n.inode}]`, endpoint: `netns:${n.name}` });
+  }
+  for (const c of index.snapshot.containers.filter((x) => x.pid && !x.sandboxed)) {
+    items.push({ label: `$(box) ${c.name}`, description: `${c.engine} container · net:[${c.ns.net ?? '?'}]`, endpoint: `container:${c.name}` });
+  }
+  const pick = await vscode.window.showQuickPick(items.filter((i) => i.endpoint !== exclude), { title, placeHolder: 'The host, a named network namespace or a running container' });
+  return pick?.endpoint;
+}
+
+async function pickInterface(session: HostSession, endpoint: string, title: string): Promise<string | undefined> {
+  const index = session.index!;
+  const inode = endpointInode(session, endpoint);
+  const ifaces = inode === undefined ? [] : index.interfacesIn(inode).filter((i) => i.kind !== 'loopback' && i.name !== 'lo');
+  const pick = await vscode.window.showQuickPick(
+    ifaces.map((i) => ({ label: i.name, description: `${i.kind} · ${i.state}${i.addresses.length ? ' · ' + i.addresses.map((a) => `${a.address}/${a.prefixLen}`).join(', ') : ''}` })),
+    { title, placeHolder: `Interface in ${endpoint}` },
+  );
+  return pick?.label;
+}
+
+function endpointInode(session: HostSession, endpoint: string): number | undefined {
+  const index = session.index!;
+  if (endpoint === 'host') return index.initial.net;
+  if (endpoint.startsWith('netns:')) return index.netnsByName.get(endpoint.slice(6))?.inode;
+  if (endpoint.startsWith('container:')) return index.containersByName.get(endpoint.slice(10))?.ns.net;
+  return undefined;
+}
+
+function interfaceOfNode(session: HostSession, node: Node | undefined): string | undefined {
+  if (node?.kind !== 'interface') return undefined;
+  return session.index?.interface(node.ns, node.ifindex)?.name;
+}
+
+export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { sessions, log, context } = deps;
+  const journal = new Journal(new FileJournalStore(path.join(context.globalStorageUri.fsPath, 'journal')));
+  const capsCache = new WeakMap<HostSession, HostCapabilities>();
+  const reg = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown);
+
+  const sessionFor = async (node: Node | undefined, purpose: string): Promise<HostSession | undefined> => {
+    const s = node ? sessions.get(node.hostId) : await pickSession(sessions, purpose);
+    if (!s || !(await ensureSnapshot(s))) return undefined;
+    if (s.info?.privilege === 'limited') {
+      void vscode.window.showErrorMessage(`${purpose} needs root on ${s.label}, and this connection has neither root nor sudo. Nothing was changed.`);
+      return undefined;
+    }
+    return s;
+  };
+
+  const capabilities = async (s: HostSession): Promise<HostCapabilities> => {
+    let c = capsCache.get(s);
+    if (!c) {
+      c = await probeCapabilities(s.conn);
+      capsCache.set(s, c);
+    }
+    return c;
+  };
+
+  const showRejection = (s: HostSession, e: unknown, purpose: string): void => {
+    const message = (e as Error).message;
+    if (e instanceof WorkflowError) {
+      void vscode.window.showErrorMessage(`${purpose}: ${message} Nothing was changed on ${s.label}.`);
+    } else {
+      void vscode.window.showErrorMessage(`${purpose} on ${s.label}: ${message}`, 'Show Log').then((a) => a && log.show());
+    }
+  };
+
+  /** Preview, confirm, run as one transaction, journal, refresh, report. Returns whether it applied. */
+  const runPlanned = async (s: HostSession, wf: Workflow, extraButtons: string[] = []): Promise<boolean | string> => {
+    const preview = renderPreview(wf);
+    log.info(`preview of "${wf.title}" on ${s.label}:\n${preview}`);
+    const pick = await vscode.window.showInformationMessage(
+      `${wf.title} on ${s.label}?`,
+      { modal: true, detail: `These commands will run${wf.steps.some((x) => x.needsRoot) ? ' (marked: as root)' : ''}:\n\n${preview}${wf.notes?.length ? `\n\n${wf.notes.join('\n')}` : ''}` },
+      'Run',
+      ...extraButtons,
+    );
+    if (pick !== 'Run') return pick ?? false;
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: wf.title, cancellable: false },
+      (progress) => executeWorkflow(s.conn, wf, { onStep: (i, step) => progress.report({ message: `${i + 1}/${wf.steps.length}: ${step.description}` }) }),
+    );
+    const text = formatReport(report, s.label);
+    log.info(text);
+    if (report.applied) await journal.record(s.id, report.applied);
+    await s.refresh().catch(() => undefined);
+    if (!report.ok) {
+      void vscode.window.showErrorMessage(`${wf.title} failed on ${s.label}; ${report.rolledBack.length ? 'what was done has been rolled back' : 'nothing was changed'}.`, { modal: true, detail: text });
+      return false;
+    }
+    if (report.postCheck) {
+      const ok = report.postCheck.ok;
+      const summary = report.postCheck.ping ? formatPingResult(report.postCheck.ping) : report.postCheck.output.trim();
+      const msg = `${wf.title}: done. Ping ${ok ? 'succeeded' : 'FAILED'}: ${summary}`;
+      if (ok) void vscode.window.showInformationMessage(msg, 'Undo').then((a) => a && vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }));
+      else void vscode.window.showWarningMessage(msg, 'Undo', 'Show Log').then((a) => (a === 'Undo' ? vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }) : a && log.show()));
+    } else {
+      void vscode.window.showInformationMessage(`${wf.title}: done on ${s.label}.`, 'Undo').then((a) => a && vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }));
+    }
+    return true;
+  };
+
+  /** A workflow command: the session (from the node or a picker), then body; rejections become messages. */
+  type Body = (node: Node | undefined, s: HostSession) => Promise<unknown>;
+  const cmd = (id: string, purpose: string, body: Body) =>
+    reg(id, async (node?: Node) => {
+      const s = await sessionFor(node, purpose);
+      if (!s) return undefined;
+      try {
+        return await body(node, s);
+      } catch (e) {
+        showRejection(s, e, purpose);
+        return undefined;
+      }
+    });
+
+  const setLink = async (node: Node | undefined, s: HostSession, state: 'up' | 'down') => {
+    const ep = endpointOfNode(s, node) ?? (await pickEndpoint(s, `Set Link ${state}: in which namespace?`));
+    if (!ep) return undefined;
+    const iface = interfaceOfNode(s, node) ?? (await pickInterface(s, ep, `Set Link ${state}`));
+    if (!iface) return undefined;
+    return runPlanned(s, planSetLink(s.snapshot!, ep, iface, state, { capabilities: await capabilities(s) }));
+  };
+
+  return [
+    cmd('nsExplorer.createNetns', 'Create Network Namespace', async (_node, s) => {
+      const name = await vscode.window.showInputBox({
+        title: `Create Network Namespace on ${s.label}`,
+        prompt: 'A name for /run/netns (letters, digits, _ - .)',
+        validateInput: (v) => {
+          try {
+            validateNetnsName(v);
+            return s.index!.netnsByName.has(v) ? `${v} already exists.` : undefined;
+          } catch (e) {
+            return (e as Error).message;
+          }
+        },
+      });
+      if (!name) return;
+      return runPlanned(s, planCreateNetns(s.snapshot!, name, { capabilities: await capabilities(s) }));
+    }),
+    cmd('nsExplorer.deleteNetns', 'Delete Network Namespace', async (node, s) => {
+      let ep = endpointOfNode(s, node);
+      if (!ep?.startsWith('netns:')) {
+        const items = s.index!.snapshot.netns.map((n) => ({ label: n.name, description: `net:[${n.inode}]` }));
+        const pick = await vscode.window.showQuickPick(items, { title: 'Delete Network Namespace', placeHolder: 'Which named network namespace?' });
+        if (!pick) return;
+        ep = `netns:${pick.label}`;
+      }
+      const name = ep.slice(6);
+      const caps = await capabilities(s);
+      let wf: Workflow;
+      try {
+        wf = planDeleteNetns(s.snapshot!, name, { capabilities: caps });
+      } catch (e) {
+        if (!(e instanceof WorkflowError) || e.code !== 'netns-busy') throw e;
+        const force = await vscode.window.showWarningMessage(`${name} still has processes in it.`, { modal: true, detail: `${e.message}\n\nDeleting the name does not end those processes; the namespace lives on while they hold it.` }, 'Delete Anyway');
+        if (force !== 'Delete Anyway') return;
+        wf = planDeleteNetns(s.snapshot!, name, { capabilities: caps, force: true });
+      }
+      return runPlanned(s, wf);
+    }),
+    cmd('nsExplorer.createVethPair', 'Create veth Pair', async (node, s) => {
+      const a = endpointOfNode(s, node) ?? (await pickEndpoint(s, 'Create veth Pair: where does the first end go?'));
+      if (!a) return;
+      const b = await pickEndpoint(s, `Create veth Pair: where does the other end go? (first end in ${a})`);
+      if (!b) return;
+      const nameA = await askIfName(`Name of the end in ${a}`, 'veth0');
+      if (!nameA) return;
+      const nameB = await askIfName(`Name of the end in ${b}`, nameA === 'veth1' ? 'veth0' : 'veth1');
+      if (!nameB) return;
+      return runPlanned(s, planCreateVethPair(s.snapshot!, { name: nameA, endpoint: a }, { name: nameB, endpoint: b }, { capabilities: await capabilities(s) }));
+    }),
+    cmd('nsExplorer.moveInterface', 'Move Interface to Namespace', async (node, s) => {
+      const from = endpointOfNode(s, node) ?? (await pickEndpoint(s, 'Move Interface: from where?'));
+      if (!from) return;
+      const iface = interfaceOfNode(s, node) ?? (await pickInterface(s, from, 'Move Interface'));
+      if (!iface) return;
+      const to = await pickEndpoint(s, `Move ${iface} to which namespace?`, from);
+      if (!to) return;
+      return runPlanned(s, planMoveInterface(s.snapshot!, iface, from, to, { capabilities: await capabilities(s) }));
+    }),
+    cmd('nsExplorer.assignAddress', 'Assign Address', async (node, s) => {
+      const ep = endpointOfNode(s, node) ?? (await pickEndpoint(s, 'Assign Address: in which namespace?'));
+      if (!ep) return;
+      const iface = interfaceOfNode(s, node) ?? (await pickInterface(s, ep, 'Assign Address'));
+      if (!iface) return;
+      const cidr = await vscode.window.showInputBox({
+        title: `Assign Address to ${iface} in ${ep}`,
+        prompt: 'An IPv4 or IPv6 address with its prefix length, e.g. 10.200.7.1/24 or fd00:200::1/64',
+        validateInput: (v) => {
+          try {
+            parseCidr(v.trim());
+            return undefined;
+          } catch (e) {
+            return (e as Error).message;
+          }
+        },
+      });
+      if (!cidr) return;
+      return runPlanned(s, planAssignAddress(s.snapshot!, ep, iface, cidr.trim(), { capabilities: await capabilities(s) }));
+    }),
+    cmd('nsExplorer.setLinkUp', 'Set Link Up', (node, s) => setLink(node, s, 'up')),
+    cmd('nsExplorer.setLinkDown', 'Set Link Down', (node, s) => setLink(node, s, 'down')),
+    cmd('nsExplorer.pingFromNamespace', 'Ping from Namespace', async (node, s) => {
+      const from = endpointOfNode(s, node) ?? (await pickEndpoint(s, 'Ping from which namespace?'));
+      if (!from) return;
+      const address = await vscode.window.showInputBox({ title: `Ping from ${from}`, prompt: 'Address to ping (IPv4 or IPv6)', placeHolder: '10.200.1.2' });
+      if (!address) return;
+      const cfg = vscode.workspace.getConfiguration('nsExplorer.workflows');
+      const check = planPing(s.snapshot!, from, address.trim(), { count: cfg.get('pingCount', 3), timeoutSec: cfg.get('pingTimeoutSeconds', 2), capabilities: await capabilities(s) });
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: check.description }, () =>
+        s.conn.exec(check.argv, { privileged: check.needsRoot, timeoutMs: check.timeoutMs }),
+      );
+      const parsed = parsePingOutput(r.stdout + r.stderr);
+      const text = parsed ? `${check.description}: ${formatPingResult(parsed)}` : `${check.description} failed: ${(r.stderr || r.stdout).trim()}`;
+      log.info(text);
+      if (parsed && parsed.received > 0) void vscode.window.showInformationMessage(text);
+      else void vscode.window.showWarningMessage(text, 'Show Log').then((a) => a && log.show());
+      return parsed;
+    }),
+    cmd('nsExplorer.connectNamespaces', 'Connect Namespaces', async (node, s) => {
+      const a = endpointOfNode(s, node) ?? (await pickEndpoint(s, 'Connect Namespaces: first side (A)'));
+      if (!a) return;
+      const b = await pickEndpoint(s, `Connect ${a} with… (B)`, a);
+      if (!b) return;
+      const cfg = vscode.workspace.getConfiguration('nsExplorer.workflows');
+      const caps = await capabilities(s);
+      let names: { a: string; b: string } | undefined;
+      let subnet: string | undefined;
+      for (let round = 0; round < 10; round++) {
+        const wf = planConnect(s.snapshot!, a, b, { names, subnet, range: cfg.get('subnetRange', '10.200.0.0/16'), pingCount: cfg.get('pingCount', 3), capabilities: caps });
+        wf.notes = [...(wf.notes ?? []), `${wf.names.a} ${wf.addresses.a} in ${a}  ↔  ${wf.names.b} ${wf.addresses.b} in ${b} (subnet ${wf.subnet})`];
+        const outcome = await runPlanned(s, wf, ['Change Names…', 'Change Subnet…']);
+        if (outcome === 'Change Names…') {
+          const na = await askIfName(`Interface name in ${a}`, wf.names.a);
+          const nb = na && (await askIfName(`Interface name in ${b}`, wf.names.b));
+          if (na && nb) names = { a: na, b: nb };
+          continue;
+        }
+        if (outcome === 'Change Subnet…') {
+          const v = await vscode.window.showInputBox({ title: 'Subnet for the link', value: wf.subnet, prompt: 'A free IPv4 or IPv6 subnet; A takes its first usable address, B the second' });
+          if (v) subnet = v.trim();
+          continue;
+        }
+        return outcome;
+      }
+      return undefined;
+    }),
+    cmd('nsExplorer.undoLastWorkflow', 'Undo Last Workflow', async (_node, s) => {
+      const entries = await journal.list(s.id);
+      const last = entries[entries.length - 1];
+      if (!last) {
+        void vscode.window.showInformationMessage(`Nothing to undo on ${s.label}.`);
+        return;
+      }
+      const detail = last.undo.map((u) => `• ${u.description}`).join('\n');
+      const ok = await vscode.window.showWarningMessage(`Undo "${last.title}" on ${s.label}?`, { modal: true, detail }, 'Undo');
+      if (ok !== 'Undo') return;
+      const r = await journal.undoLast(s.id, s.conn);
+      await s.refresh().catch(() => undefined);
+      if (r.ok) void vscode.window.showInformationMessage(`Undid "${last.title}" on ${s.label}.`);
+      else void vscode.window.showErrorMessage(`Undo of "${last.title}" stopped: ${r.ran.find((x) => !x.ok)?.message ?? 'a step failed'}. ${r.remaining.length} step(s) remain; fix the cause and undo again.`);
+      return r;
+    }),
+  ];
+}
+
+async function askIfName(title: string, value: string): Promise<string | undefined> {
+  return vscode.window.showInputBox({
+    title,
+    value,
+    prompt: 'An interface name: 1 to 15 bytes, no spaces, "/" or ":"',
+    validateInput: (v) => {
+      try {
+        validateInterfaceName(v);
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    },
+  });
 }

@@ -23,6 +23,7 @@ export interface OpenOptions {
   secrets?: SecretStoreLike;
   reconnect?: boolean;
   agentSocket?: string;
+  keepaliveSeconds?: number;
 }
 
 /** A stable id per host: the same target typed twice reaches the same connection. */
@@ -71,6 +72,7 @@ export async function openConnection(target: string, options: OpenOptions = {}):
     sudoPassword: options.sudoPassword,
     reconnect: options.reconnect,
     agentSocket: options.agentSocket,
+    keepaliveSeconds: options.keepaliveSeconds,
   });
 }
 

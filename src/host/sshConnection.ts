@@ -66,6 +66,8 @@ export interface SshConnectionOptions {
   sudoPassword?: string;
   /** SSH agent socket; defaults to $SSH_AUTH_SOCK. */
   agentSocket?: string;
+  /** Keepalive when ssh config sets no ServerAliveInterval; 0 turns it off. */
+  keepaliveSeconds?: number;
   /** Reconnect after a dropped link (the extension does; the CLI does not). */
   reconnect?: boolean;
 }
@@ -248,7 +250,8 @@ export class SshConnection implements HostConnection {
         sock: sock as ConnectConfig['sock'],
         username: target.user,
         readyTimeout: (target.connectTimeout ?? 20) * 1000,
-        keepaliveInterval: (target.serverAliveInterval ?? 15) * 1000,
+        // ServerAliveInterval from ssh config wins; else the extension's keepalive setting (0 = off).
+        keepaliveInterval: (target.serverAliveInterval || (this.options.keepaliveSeconds ?? 15)) * 1000,
         keepaliveCountMax: target.serverAliveCountMax ?? 3,
         hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
           this.verifyHostKey(target, key).then(

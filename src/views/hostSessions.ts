@@ -135,6 +135,7 @@ export class HostSessions implements vscode.Disposable {
       secrets: this.secrets,
       sudo: cfg.get<SudoSetting>('sudo', 'auto'),
       reconnect: true,
+      keepaliveSeconds: cfg.get<number>('keepaliveSeconds', 15),
       sshConfig: cfg.get<string>('sshConfigFile') ? { configPath: cfg.get<string>('sshConfigFile') } : undefined,
     });
     const existing = this.sessions.get(conn.id);

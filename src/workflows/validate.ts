@@ -55,7 +55,9 @@ const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Describe a string for an error message without echoing control characters back to a terminal. */
 export function shown(value: string): string {
-  return JSON.stringify(value.length > 80 ? value.slice(0, 80) + '…' : value);
+  const json = JSON.stringify(value.length > 80 ? value.slice(0, 80) + '…' : value);
+  // JSON escapes control characters; also escape the invisible ones that reorder or hide text.
+  return json.replace(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Network namespace names become files under /run/netns; keep them to a portable, unambiguous set. */

@@ -27,6 +27,7 @@ export DOCKER_HOST=unix://$DOCKER_SOCK DOCKER_CONFIG=$LAB_DIR/docker-cli
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 now_ms() { date +%s%3N; }
+vlog() { [[ -z ${NSX_LAB_VERBOSE:-} ]] || log "$*"; }
 
 # wait_until TRIES INTERVAL DESCRIPTION CMD... : bounded in count and time, fails with DESCRIPTION.
 wait_until() {
@@ -85,7 +86,7 @@ lab_process_pids() {
   for d in /proc/[0-9]*; do
     pid=${d#/proc/}
     [[ $self_chain == *" $pid "* ]] && continue
-    cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+    cmd=$(tr '\0' ' ' 2>/dev/null <"$d/cmdline") || continue
     [[ -z $cmd ]] && continue
     case $cmd in
       "$MARK"* | *"$LAB_DIR/"* | *"$DOCKER_DATA"* | *"$PODMAN_ROOT"*) echo "$pid" ;;
@@ -134,20 +135,24 @@ lab_down() {
     timeout 30 "${PODMAN[@]}" rm -f -a -t 0 >/dev/null 2>&1 || true
   fi
 
+  vlog "down: podman done at $(($(now_ms) - t0)) ms"
   # docker: remove containers while dockerd runs, then stop dockerd (it stops its managed containerd).
   if [[ -S $DOCKER_SOCK ]] && command -v docker >/dev/null; then
     local ids
     ids=$(timeout 10 docker ps -aq 2>/dev/null || true)
     [[ -n $ids ]] && timeout 30 docker rm -f $ids >/dev/null 2>&1 || true
   fi
+  vlog "down: docker rm done at $(($(now_ms) - t0)) ms"
   p=$(read_pid "$LAB_DIR/docker.pid")
   if pid_alive "$p"; then
     kill -TERM "$p" 2>/dev/null || true
     wait_until 150 0.1 "dockerd to exit" bash -c "! kill -0 $p" || kill_tree "$p"
   fi
+  vlog "down: dockerd done at $(($(now_ms) - t0)) ms"
   p=$(read_pid "$EXEC_ROOT/containerd/containerd.pid")
   pid_alive "$p" && kill_tree "$p"
 
+  vlog "down: containerd done at $(($(now_ms) - t0)) ms"
   # sshd listeners and their sessions, netns holders, the nested tree: by pidfile, then by mark.
   for f in sshd.pid sshd-inner.pid nested.pid hold-nsx_a.pid; do
     p=$(read_pid "$LAB_DIR/$f")
@@ -155,6 +160,7 @@ lab_down() {
   done
   lab_kill_leftovers
 
+  vlog "down: processes done at $(($(now_ms) - t0)) ms"
   for ns in "${LAB_NETNS[@]}"; do
     if [[ -e /run/netns/$ns ]]; then
       mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
@@ -162,6 +168,7 @@ lab_down() {
       ip netns del "$ns" 2>/dev/null || true
     fi
   done
+  vlog "down: netns done at $(($(now_ms) - t0)) ms"
   for l in "${HOST_LINKS[@]}"; do ip link del "$l" 2>/dev/null || true; done
 
   local u
@@ -172,6 +179,7 @@ lab_down() {
     fi
     getent group "$u" >/dev/null && groupdel "$u" 2>/dev/null || true
   done
+  vlog "down: users done at $(($(now_ms) - t0)) ms"
   rm -f "$SUDOERS_FILE"
 
   for d in "$EXEC_ROOT" "$DOCKER_DATA" "$PODMAN_ROOT" "$LAB_DIR"; do umount_below "$d"; done
@@ -194,15 +202,24 @@ gen_keys() {
   mkdir -p "$k" "$s"
   chmod 755 "$LAB_DIR" "$s"
   chmod 700 "$k"
+  local jobs=()
   ssh-keygen -q -t ed25519 -N '' -C nsx-lab-ed25519 -f "$k/id_ed25519" &
+  jobs+=($!)
   ssh-keygen -q -t rsa -b 2048 -m PEM -N '' -C nsx-lab-rsa-pem -f "$k/id_rsa_pem" &
+  jobs+=($!)
   ssh-keygen -q -t ecdsa -b 256 -N '' -C nsx-lab-ecdsa -f "$k/id_ecdsa" &
+  jobs+=($!)
   ssh-keygen -q -t ed25519 -N nsx-phrase -C nsx-lab-ed25519-enc -f "$k/id_ed25519_enc" &
+  jobs+=($!)
   ssh-keygen -q -t ed25519 -N '' -C '' -f "$s/ssh_host_ed25519_key" &
+  jobs+=($!)
   ssh-keygen -q -t rsa -b 2048 -N '' -C '' -f "$s/ssh_host_rsa_key" &
+  jobs+=($!)
   ssh-keygen -q -t ecdsa -b 256 -N '' -C '' -f "$s/ssh_host_ecdsa_key" &
+  jobs+=($!)
   ssh-keygen -q -t ed25519 -N '' -C '' -f "$s/inner_host_ed25519_key" &
-  wait
+  jobs+=($!)
+  wait "${jobs[@]}" # not a bare wait: dockerd is a child too
   mkdir -p "$s/authorized_keys"
   local u
   for u in root "${LAB_USERS[@]}"; do
@@ -326,7 +343,7 @@ make_nested() {
   local p
   find_nested() {
     for p in $(descendants "$(read_pid "$LAB_DIR/nested.pid")"); do
-      [[ $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) == "${MARK}nested "* ]] && echo "$p" >"$LAB_DIR/nested-inner.pid" && return 0
+      [[ $(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") == "${MARK}nested "* ]] && echo "$p" >"$LAB_DIR/nested-inner.pid" && return 0
     done
     return 1
   }
@@ -336,11 +353,10 @@ make_nested() {
 build_rootfs() {
   local r=$LAB_DIR/rootfs bb
   bb=$(command -v busybox)
-  file -L "$bb" 2>/dev/null | grep -q 'statically linked' || [[ -x /bin/busybox ]] || true
   mkdir -p "$r"/{bin,etc,tmp,proc,sys,dev,root,var/run}
   cp "$bb" "$r/bin/busybox"
-  local a
-  for a in $("$bb" --list); do [[ $a == busybox ]] || ln -sf busybox "$r/bin/$a"; done
+  # One symlink per applet; done by busybox itself inside the rootfs (a loop of ln is seconds slower).
+  chroot "$r" /bin/busybox --install -s /bin
   printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/:/bin/false' >"$r/etc/passwd"
   printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$r/etc/group"
   chmod 1777 "$r/tmp"
@@ -360,6 +376,7 @@ overlay_works() { # DIR: can overlayfs use DIR's filesystem as upper layer?
 
 start_dockerd() {
   mkdir -p "$DOCKER_DATA" "$EXEC_ROOT" "$DOCKER_CONFIG"
+  echo '{}' >"$DOCKER_CONFIG/config.json" # podman reads DOCKER_CONFIG too and fails if it is missing
   chmod 700 "$DOCKER_DATA"
   local driver=vfs
   overlay_works "$DOCKER_DATA" && driver=overlay2
@@ -380,7 +397,7 @@ docker_up() { docker version --format '{{.Server.Version}}'; }
 
 start_containers() {
   wait_until 300 0.1 "dockerd on $DOCKER_SOCK" docker_up || die "dockerd did not start; see $LAB_DIR/dockerd.log"
-  docker import -q --change 'CMD ["/bin/sh"]' "$LAB_DIR/rootfs.tar" "$IMAGE" >/dev/null
+  docker import --change 'CMD ["/bin/sh"]' "$LAB_DIR/rootfs.tar" "$IMAGE" >/dev/null
   docker run -d -q --name lab-c1 --hostname lab-c1 "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
   docker run -d -q --name lab-c2 --network container:lab-c1 "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
   docker run -d -q --name lab-none --hostname lab-none --network none "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
@@ -570,6 +587,13 @@ Host lab-inner
 EOF
 }
 
+step() {
+  local t
+  t=$(now_ms)
+  "$@"
+  [[ -z ${NSX_LAB_VERBOSE:-} ]] || log "up: $1 took $(($(now_ms) - t)) ms"
+}
+
 lab_up() {
   [[ $EUID -eq 0 ]] || die "lab.sh up must run as root"
   require_tools /usr/sbin/sshd ssh ssh-keygen ip unshare nsenter setsid useradd chpasswd visudo busybox \
@@ -578,23 +602,17 @@ lab_up() {
   t0=$(now_ms)
   lab_down
   mkdir -p "$LAB_DIR"
-  t=$(now_ms)
-  build_rootfs
-  start_dockerd # starts in the background; waited for in start_containers
-  gen_keys
-  make_users
-  make_netns
-  start_sshd
-  start_inner_sshd
-  make_nested
-  log "up: host side ready in $(($(now_ms) - t)) ms"
-  t=$(now_ms)
-  start_containers
-  log "up: docker ready in $(($(now_ms) - t)) ms"
-  t=$(now_ms)
-  start_podman
-  [[ -n $PODMAN_SKIPPED ]] && log "up: podman skipped: $PODMAN_SKIPPED"
-  log "up: podman done in $(($(now_ms) - t)) ms"
+  step build_rootfs
+  step start_dockerd # starts in the background; waited for in start_containers
+  step gen_keys
+  step make_users
+  step make_netns
+  step start_sshd
+  step start_inner_sshd
+  step make_nested
+  step start_containers
+  step start_podman
+  [[ -z $PODMAN_SKIPPED ]] || log "up: podman skipped: $PODMAN_SKIPPED"
   wait_until 50 0.1 "sshd in nsx_ssh on 10.200.9.2:22" tcp_open 10.200.9.2 22 ||
     die "inner sshd did not start; see $LAB_DIR/sshd-inner.log"
   write_client_config

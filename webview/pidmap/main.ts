@@ -134,13 +134,13 @@ function userText(r: PidMapRow): string {
 function buildColumns(m: PidMapModel): Column[] {
   const cols: Column[] = [{ key: 'hostPid', label: 'Host PID', title: 'PID in the host\'s PID namespace', width: '96px', numeric: true }];
   for (const l of m.levels.slice(1)) {
-    const sub = l.inode !== undefined ? `pid:[${l.inode}]` : 'several namespaces';
-    cols.push({ key: `level:${l.level}`, label: l.label, sub, title: `PID inside ${l.label} (nesting level ${l.level}${l.inode !== undefined ? `, pid:[${l.inode}]` : ''})`, width: '136px', numeric: true });
+    const sub = l.inode !== undefined ? String(l.inode) : 'mixed';
+    cols.push({ key: `level:${l.level}`, label: l.label, sub, title: `PID inside ${l.inode !== undefined ? `${l.label}, pid:[${l.inode}]` : `the PID namespace at nesting level ${l.level} (rows here sit in different ones)`}`, width: '136px', numeric: true });
   }
   cols.push(
     { key: 'ppid', label: 'PPID', title: 'Parent PID on the host', width: '80px', numeric: true },
     { key: 'user', label: 'User', title: 'uid on the host → uid inside the process\'s user namespace', width: '124px' },
-    { key: 'state', label: 'State', title: 'Process state (R running, S sleeping, D disk wait, Z zombie, T stopped, I idle)', width: '64px' },
+    { key: 'state', label: 'State', title: 'Process state (R running, S sleeping, D disk wait, Z zombie, T stopped, I idle)', width: '76px' },
     { key: 'cmd', label: 'Command', title: 'Command line', width: 'minmax(240px, 1fr)' },
   );
   return cols;
@@ -448,15 +448,20 @@ function scheduleRender(): void {
   }
 }
 
-/** Rebuilds items and redraws everything, keeping the first visible item in place when it survives. */
-function refresh(keepAnchor: boolean): void {
-  let anchorKey: string | undefined;
-  let anchorOffset = 0;
-  if (keepAnchor && state.items.length > 0) {
-    const i = Math.min(state.items.length - 1, Math.floor(grid.scrollTop / ROW_HEIGHT));
-    anchorKey = itemKey(state.items[i]!);
-    anchorOffset = grid.scrollTop - i * ROW_HEIGHT;
-  }
+interface Anchor {
+  key: string;
+  offset: number;
+}
+
+/** The first visible item and how far it is scrolled; taken before the model or items change. */
+function captureAnchor(): Anchor | undefined {
+  if (!state.model || state.items.length === 0) return undefined;
+  const i = Math.min(state.items.length - 1, Math.floor(grid.scrollTop / ROW_HEIGHT));
+  return { key: itemKey(state.items[i]!), offset: grid.scrollTop - i * ROW_HEIGHT };
+}
+
+/** Rebuilds items and redraws everything, keeping the anchor item in place when it survives. */
+function refresh(anchor: Anchor | undefined): void {
   const before = grid.scrollTop;
   rebuildItems();
   state.generation++;
@@ -467,9 +472,9 @@ function refresh(keepAnchor: boolean): void {
   empty.textContent = !m ? 'Waiting for the host…' : total === 0 ? m.header : shown === 0 && !state.grouped ? 'No process matches the filter.' : state.items.length === 0 ? 'No process matches the filter.' : '';
   empty.hidden = empty.textContent === '';
   body.style.height = `${state.items.length * ROW_HEIGHT}px`;
-  if (anchorKey !== undefined) {
-    const ni = state.items.findIndex((it) => itemKey(it) === anchorKey);
-    grid.scrollTop = ni >= 0 ? ni * ROW_HEIGHT + anchorOffset : before;
+  if (anchor) {
+    const ni = state.items.findIndex((it) => itemKey(it) === anchor.key);
+    grid.scrollTop = ni >= 0 ? ni * ROW_HEIGHT + anchor.offset : before;
   }
   render();
 }
@@ -595,7 +600,7 @@ head.addEventListener('click', (ev) => {
   const key = b.dataset.sort!;
   state.sort = state.sort.key === key ? { key, dir: state.sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: 'asc' };
   renderChrome();
-  refresh(false);
+  refresh(undefined);
   const i = rowIndexOfPid(state.selectedPid);
   if (i >= 0) reveal(i);
   persist();
@@ -615,7 +620,7 @@ body.addEventListener('click', (ev) => {
     }
     if (state.collapsed.has(g.inode)) state.collapsed.delete(g.inode);
     else state.collapsed.add(g.inode);
-    refresh(true);
+    refresh(captureAnchor());
     persist();
     return;
   }
@@ -630,7 +635,7 @@ toolbar.addEventListener('click', (ev) => {
   if (b?.dataset.action === 'toggleGroup') {
     state.grouped = !state.grouped;
     renderChrome();
-    refresh(false);
+    refresh(undefined);
     const i = rowIndexOfPid(state.selectedPid);
     if (i >= 0) reveal(i);
     persist();
@@ -645,7 +650,7 @@ filterInput.addEventListener('input', () => {
   filterTimer = setTimeout(() => {
     state.filter = filterInput.value;
     grid.scrollTop = 0;
-    refresh(false);
+    refresh(undefined);
     const i = rowIndexOfPid(state.selectedPid);
     if (i >= 0) reveal(i);
     persist();
@@ -676,6 +681,7 @@ let restoredScroll = saved?.scrollTop;
 
 function apply(msg: PidMapPayload, kind: 'init' | 'update'): void {
   const previous = state.model;
+  const anchor = captureAnchor();
   const sameScope = previous !== undefined && JSON.stringify(previous.scope) === JSON.stringify(msg.model.scope);
   const savedMatches = saved?.hostId === msg.hostId && JSON.stringify(saved.scope) === JSON.stringify(msg.model.scope);
   state.hostId = msg.hostId;
@@ -692,7 +698,7 @@ function apply(msg: PidMapPayload, kind: 'init' | 'update'): void {
   if (state.selectedPid !== undefined && !msg.model.rows.some((r) => r.hostPid === state.selectedPid)) state.selectedPid = undefined;
   if (state.selectedPid === undefined && !sameScope) state.selectedPid = msg.model.focusPid;
   renderChrome();
-  refresh(sameScope);
+  refresh(sameScope ? anchor : undefined);
   if (restoredScroll !== undefined) {
     grid.scrollTop = restoredScroll;
     restoredScroll = undefined;

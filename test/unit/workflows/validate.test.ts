@@ -11,6 +11,7 @@ import {
   validateSubnet,
   WorkflowError,
   cidrString,
+  shown,
 } from '../../../src/workflows/validate';
 
 function code(fn: () => unknown): string {
@@ -76,6 +77,11 @@ describe('workflow validation', () => {
     const full = [{ cidr: parseCidr('10.200.0.0/23'), where: 'x' }];
     assert.strictEqual(code(() => findFreeSubnet(parseCidr('10.200.0.0/23'), 24, full)), 'no-free-subnet');
     assert.strictEqual(code(() => findFreeSubnet(parseCidr('10.200.0.0/24'), 16, [])), 'bad-option');
+  });
+
+  it('echoes rejected input without control or bidi characters', () => {
+    assert.strictEqual(shown('a\u202eb\nc\u0007'), '"a\\u202eb\\nc\\u0007"');
+    assert.throws(() => validateNetnsName('x\u202e\n'), (e: Error) => !/[\u202e\n]/.test(e.message));
   });
 
   it('refuses work that needs a tool the host lacks', () => {
