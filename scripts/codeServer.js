@@ -186,6 +186,7 @@ function groupAlive(pid) {
  * @param {Record<string,unknown>} [options.settings] extra user settings
  * @param {string} [options.workspace] folder to open; default: BASE/workspace (created empty)
  * @param {number} [options.healthTimeoutMs] default 60000
+ * @param {boolean} [options.keepHome] keep the real HOME (only XDG folders and TMPDIR private)
  * @returns {Promise<{url: string, port: number, pid: number, baseDir: string, workspace: string,
  *   userDataDir: string, extensionsDir: string, logFile: string, stop: () => Promise<void>}>}
  */
@@ -199,7 +200,8 @@ async function startCodeServer(options = {}) {
   const workspace = options.workspace ?? path.join(baseDir, 'workspace');
   const home = path.join(baseDir, 'home');
   const dirs = {
-    HOME: home,
+    // keepHome (demos): the user's own ~/.ssh reaches the extension; code-server state stays private via XDG.
+    HOME: options.keepHome && process.env.HOME ? process.env.HOME : home,
     XDG_CONFIG_HOME: path.join(home, '.config'),
     XDG_DATA_HOME: path.join(home, '.local', 'share'),
     XDG_CACHE_HOME: path.join(home, '.cache'),

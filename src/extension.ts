@@ -41,9 +41,9 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
   context.subscriptions.push(sessions, tree, view);
   tree.setFilter({});
 
-  let pidMaps!: PidMapPanels;
-  const deps: CommandDeps = { context, sessions, tree, view, log, pidMaps: () => pidMaps };
-  pidMaps = registerPidMapPanel(context, {
+  const pidMapsRef: { panels?: PidMapPanels } = {};
+  const deps: CommandDeps = { context, sessions, tree, view, log, pidMaps: () => pidMapsRef.panels! };
+  const pidMaps = registerPidMapPanel(context, {
     extensionUri: context.extensionUri,
     getSnapshot: (hostId): Snapshot | undefined => sessions.get(hostId)?.snapshot,
     onSnapshot: (listener) => sessions.onSnapshot(listener),
@@ -63,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
     },
   });
 
+  pidMapsRef.panels = pidMaps;
   context.subscriptions.push(...registerHostCommands(deps), ...registerWorkflowCommands(deps));
   sessions.configureAutoRefresh();
   context.subscriptions.push(

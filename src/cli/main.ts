@@ -3,6 +3,7 @@
  * workflows as the extension. Exit codes: 0 ok, 2 bad input, 3 connection, authentication or host-key
  * failure, 4 a remote command failed; one clear line on stderr.
  */
+import * as os from 'os';
 import * as path from 'path';
 import { openConnection, OpenOptions } from '../host/connect';
 import { ConnectionError, HostConnection, RemoteCommandError } from '../host/hostConnection';
@@ -99,7 +100,7 @@ function exitWith(r: CliResult): number {
 }
 
 function journalFor(args: ParsedArgs): Journal {
-  const dir = flag(args, 'journal') ?? path.join(process.env.XDG_STATE_HOME ?? path.join(require('os').homedir(), '.local', 'state'), 'ns-explorer');
+  const dir = flag(args, 'journal') ?? path.join(process.env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'ns-explorer');
   return new Journal(new FileJournalStore(dir));
 }
 

@@ -193,7 +193,7 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
         for (const l of sec.lines) {
           const m = /^\/proc\/(\d+)\/cmdline:(.*)$/s.exec(l);
           if (m) {
-            proc(Number(m[1])).args.push(m[2].replace(/\x1f/g, '\n'));
+            proc(Number(m[1])).args.push(m[2].split(String.fromCharCode(0x1f)).join("\n"));
           }
         }
         break;

@@ -29,6 +29,7 @@ export interface StartOptions {
   settings?: Record<string, unknown>;
   workspace?: string;
   healthTimeoutMs?: number;
+  keepHome?: boolean;
 }
 
 interface CodeServerModule {

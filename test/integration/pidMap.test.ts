@@ -9,7 +9,7 @@ import type { Snapshot } from '../../src/model/snapshot';
 const EXTENSION_ID = 'ns-explorer.linux-namespace-explorer';
 const LAB_JSON = `${process.env.NSX_LAB_DIR ?? '/run/nsx-lab'}/lab.json`;
 
-/** What this suite needs from activate()'s API; the lead's NsExplorerApi is expected to provide it. */
+/** What this suite needs from activate()'s API (NsExplorerApi in src/extension.ts), mirrored structurally. */
 interface PidMapPanelLike {
   readonly initPosted: Promise<PidMapModel>;
   readonly lastPostedModel: PidMapModel | undefined;
@@ -17,10 +17,9 @@ interface PidMapPanelLike {
   dispose(): void;
 }
 interface PidMapApi {
-  /** Connects to "This machine" and resolves with its host id once the first snapshot is in. */
-  connectLocal(): Promise<string>;
-  getSnapshot(hostId: string): Snapshot | undefined;
-  pidMap: { show(hostId: string, scope: PidMapScope): PidMapPanelLike };
+  /** Connects ("local" = This machine) and resolves once the first snapshot is in. */
+  connect(spec: string): Promise<{ id: string; snapshot: Snapshot | undefined } | undefined>;
+  pidMaps: { show(hostId: string, scope: PidMapScope): PidMapPanelLike };
 }
 
 interface LabJson {
@@ -65,9 +64,10 @@ describe('PID map panel', function () {
     const ext = vscode.extensions.getExtension<PidMapApi>(EXTENSION_ID);
     assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this host`);
     api = await ext.activate();
-    assert.ok(api?.pidMap && typeof api.connectLocal === 'function', 'activate() must return { connectLocal, getSnapshot, pidMap }');
-    hostId = await api.connectLocal();
-    assert.ok(api.getSnapshot(hostId), 'no snapshot after connecting to this machine');
+    assert.ok(api?.pidMaps && typeof api.connect === 'function', 'activate() must return { connect, pidMaps }');
+    const session = await api.connect('local');
+    assert.ok(session?.snapshot, 'no snapshot after connecting to this machine');
+    hostId = session.id;
   });
 
   afterEach(() => {
@@ -77,7 +77,7 @@ describe('PID map panel', function () {
   it('shows lab-c1 with host PIDs and container PIDs equal to the kernel\'s NSpid', async () => {
     const c1 = lab.docker.containers['lab-c1'];
     assert.ok(c1?.pid, 'lab.json has no running lab-c1');
-    const panel = api.pidMap.show(hostId, { kind: 'container', id: c1.id });
+    const panel = api.pidMaps.show(hostId, { kind: 'container', id: c1.id });
     opened.push(panel);
     // Resolves only when the real webview loaded its bundle under the CSP and sent `ready`.
     const model = await within(20_000, 'the webview to send ready and receive init', panel.initPosted);
@@ -103,7 +103,7 @@ describe('PID map panel', function () {
 
   it('maps every level of the lab\'s nested PID tree', async () => {
     const { innermostPid, nspid } = lab.nested;
-    const panel = api.pidMap.show(hostId, { kind: 'pid', pid: innermostPid });
+    const panel = api.pidMaps.show(hostId, { kind: 'pid', pid: innermostPid });
     opened.push(panel);
     const model = await within(20_000, 'init for the nested tree', panel.initPosted);
     const row = model.rows.find((r) => r.hostPid === innermostPid);
@@ -117,9 +117,9 @@ describe('PID map panel', function () {
   it('reveals the open panel instead of opening a second one for the same scope', async () => {
     const c1 = lab.docker.containers['lab-c1'];
     assert.ok(c1);
-    const a = api.pidMap.show(hostId, { kind: 'container', id: c1.id });
+    const a = api.pidMaps.show(hostId, { kind: 'container', id: c1.id });
     opened.push(a);
-    const b = api.pidMap.show(hostId, { kind: 'container', id: c1.id });
+    const b = api.pidMaps.show(hostId, { kind: 'container', id: c1.id });
     assert.strictEqual(a, b);
     assert.strictEqual(a.webviewPanel.viewType, 'nsExplorer.pidMap');
   });

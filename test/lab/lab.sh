@@ -54,14 +54,20 @@ descendants() {
 }
 
 # kill_tree PID...: TERM the processes and their descendants, wait (bounded), then KILL survivors.
+# kill_tree -9 PID...: KILL at once (sleeps that are PID 1 of their namespace ignore TERM).
 kill_tree() {
-  local pids=() p
+  local pids=() p now=0
+  [[ ${1:-} == -9 ]] && now=1 && shift
   for p in "$@"; do
     pid_alive "$p" || continue
     pids+=("$p")
     mapfile -t -O "${#pids[@]}" pids < <(descendants "$p")
   done
   ((${#pids[@]})) || return 0
+  if ((now)); then
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    return 0
+  fi
   kill -TERM "${pids[@]}" 2>/dev/null || true
   local i alive
   for ((i = 0; i < 50; i++)); do
@@ -76,22 +82,19 @@ kill_tree() {
 # PIDs whose command line names a lab path or the lab's argv[0] mark (for leftovers of a crashed run:
 # orphaned containerd, shims, conmon, sshd, sleeps). Never this script or its ancestors.
 lab_process_pids() {
-  local self_chain=" $$ " p=$$ pp
+  local self_chain=" $$ " p=$$ pp f pid
   while [[ $p -gt 1 ]]; do
     pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null) || break
     self_chain+="$pp "
     p=$pp
   done
-  local d pid cmd
-  for d in /proc/[0-9]*; do
-    pid=${d#/proc/}
-    [[ $self_chain == *" $pid "* ]] && continue
-    cmd=$(tr '\0' ' ' 2>/dev/null <"$d/cmdline") || continue
-    [[ -z $cmd ]] && continue
-    case $cmd in
-      "$MARK"* | *"$LAB_DIR/"* | *"$DOCKER_DATA"* | *"$PODMAN_ROOT"*) echo "$pid" ;;
-    esac
-  done
+  # one grep over all command lines: a fork per process would take seconds
+  grep -l -a -s -F -e "$MARK" -e "$LAB_DIR/" -e "$DOCKER_DATA" -e "$PODMAN_ROOT" /proc/[0-9]*/cmdline |
+    while read -r f; do
+      pid=${f#/proc/}
+      pid=${pid%/cmdline}
+      [[ $self_chain == *" $pid "* ]] || echo "$pid"
+    done
 }
 
 # Unmount everything at or below a path, deepest first.
@@ -156,7 +159,7 @@ lab_down() {
   # sshd listeners and their sessions, netns holders, the nested tree: by pidfile, then by mark.
   for f in sshd.pid sshd-inner.pid nested.pid hold-nsx_a.pid; do
     p=$(read_pid "$LAB_DIR/$f")
-    pid_alive "$p" && kill_tree "$p"
+    pid_alive "$p" && kill_tree -9 "$p"
   done
   lab_kill_leftovers
 
@@ -191,7 +194,7 @@ lab_down() {
 lab_kill_leftovers() {
   local pids
   mapfile -t pids < <(lab_process_pids)
-  ((${#pids[@]})) && kill_tree "${pids[@]}"
+  ((${#pids[@]})) && kill_tree -9 "${pids[@]}"
   return 0
 }
 
@@ -426,7 +429,9 @@ start_podman() {
     PODMAN_SKIPPED="podman import failed: $(tail -n1 "$LAB_DIR/podman.log")"
     return 0
   fi
-  if ! timeout 60 "${PODMAN[@]}" run -d --name lab-p1 --hostname lab-p1 --network none "localhost/$IMAGE" \
+  # podman asks for RLIMIT_NOFILE 1048576, above this machine's hard limit: keep ours.
+  if ! timeout 60 "${PODMAN[@]}" run -d --name lab-p1 --hostname lab-p1 --network none \
+    --ulimit "nofile=$(ulimit -Sn):$(ulimit -Hn)" "localhost/$IMAGE" \
     sleep "$SLEEP_SECS" >>"$LAB_DIR/podman.log" 2>&1; then
     PODMAN_SKIPPED="podman run failed: $(tail -n1 "$LAB_DIR/podman.log")"
   fi
