@@ -96,60 +96,103 @@ $self -
 $mounts$cands
 NSX_EOF
 
-# Engines: daemons and shims found in the process table give sockets, stores and ids.
-FV=
-# Sets FV to the values of the given flags in argv lines $1 (--f V, --f=V), skipping podman's
-# --exit-command-arg wrappers.
-flagv() {
-  fa=$1; shift; prev=; FV=
-  while IFS= read -r a; do
-    [ "$a" = --exit-command-arg ] && continue
-    for f in "$@"; do
-      case $a in "$f="*) FV="$FV${a#*=}$nl" ;; esac
-      [ "$prev" = "$f" ] && FV="$FV$a$nl"
-    done
-    prev=$a
-  done <<NSX_EOF
-$fa
-NSX_EOF
+# Engines: daemons and shims found in the process table give sockets, stores and ids. One grep finds
+# them, one more reads all their command lines, however many there are.
+us=$(printf '\037')
+CV=
+canon() { case $1 in /var/run/*) CV=/run/${1#/var/run/} ;; *) CV=$1 ;; esac; }
+# podman global flags that select the store and its state; conmon passes them to its --exit-command
+# (podman ... container cleanup ID), so `podman FLAGS ps` lists exactly that store.
+pmflag() {
+  case $1 in
+    --root|--runroot|--tmpdir|--storage-driver|--storage-opt|--runtime|--cgroup-manager|--events-backend|\
+    --network-config-dir|--network-backend|--volumepath|--db-backend|--imagestore|--cni-config-dir) return 0 ;;
+  esac
+  return 1
 }
-canon() { case $1 in /var/run/*) say "/run/${1#/var/run/}" ;; *) say "$1" ;; esac; }
-daemons=
+dockerd= conmon= containerd= shims= dpaths=
 if have docker || have podman || have ctr; then
   daemons=$(grep -sHx -e 'Name:.dockerd' -e 'Name:.conmon' -e 'Name:.containerd' -e 'Name:.containerd-shim.*' /proc/[0-9]*/status)
-fi
-dockerd= conmon= containerd= shims=
-while IFS=: read -r f _ n; do
-  p=${f#/proc/}; p=${p%/status}
-  case $n in
-    *containerd-shim*) shims="$shims $p" ;;
-    *dockerd) dockerd="$dockerd $p" ;;
-    *conmon) conmon="$conmon $p" ;;
-    *containerd) containerd="$containerd $p" ;;
-  esac
-done <<NSX_EOF
+  while IFS=: read -r f _ n; do
+    [ -n "$f" ] || continue
+    p=${f#/proc/}; p=${p%/status}
+    case $n in
+      *containerd-shim*) shims="$shims $p " ;;
+      *dockerd) dockerd="$dockerd $p " ;;
+      *conmon) conmon="$conmon $p " ;;
+      *containerd) containerd="$containerd $p " ;;
+      *) continue ;;
+    esac
+    dpaths="$dpaths /proc/$p/cmdline"
+  done <<NSX_EOF
 $daemons
 NSX_EOF
-args_of() { tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null; }
-
-if have docker; then
-  socks=
-  [ -S /var/run/docker.sock ] && socks=/run/docker.sock
-  case $DOCKER_HOST in unix://*) socks="$socks $(canon "${DOCKER_HOST#unix://}")" ;; esac
-  for s in $extra_docker; do socks="$socks $(canon "$s")"; done
-  for pid in $dockerd; do
-    flagv "$(args_of "$pid")" -H --host
-    [ -n "$FV" ] || FV=unix:///var/run/docker.sock
-    for hh in $FV; do
-      case $hh in
-        unix://*) s=${hh#unix://} ;;
-        fd://*) s=/var/run/docker.sock ;;
+fi
+dk_socks= ct_socks= ct_confs= pm_stores=
+# Called after the last argument of each daemon (kind $kind, pid $dp).
+dend() {
+  case $kind in
+    dockerd) [ -n "$dh" ] || dk_socks="$dk_socks /run/docker.sock" ;;
+    containerd) [ -n "$dh" ] || ct_socks="$ct_socks /run/containerd/containerd.sock" ;;
+    conmon) [ -n "$rec" ] && case "$nl$pm_stores" in *"$nl$rec$nl"*) ;; *) pm_stores="$pm_stores$rec$nl" ;; esac ;;
+  esac
+  kind=
+}
+dhost() {
+  case $1 in
+    unix://*) s=${1#unix://} ;;
+    fd://*) s=/var/run/docker.sock ;;
+    *) return ;;
+  esac
+  [ -S "$s" ] || { [ -S "/proc/$dp/root$s" ] && s=/proc/$dp/root$s; }
+  canon "$s"; dk_socks="$dk_socks $CV"
+}
+if [ -n "$dpaths" ]; then
+  dargs=$(grep -asHz '' $dpaths | tr '\n\0' '\037\n')
+  cur= kind= prev= eprev= rec= dh= dp=
+  while IFS= read -r l; do
+    f=${l%%:*}; x=${l#*:}
+    if [ "$f" != "$cur" ]; then
+      dend
+      cur=$f; dp=${f#/proc/}; dp=${dp%/cmdline}; prev= eprev= rec= dh=
+      case " $dockerd $containerd $shims $conmon " in
+        *" $dp "*) ;;
         *) continue ;;
       esac
-      [ -S "$s" ] || { [ -S "/proc/$pid/root$s" ] && s=/proc/$pid/root$s; }
-      socks="$socks $(canon "$s")"
-    done
-  done
+      case " $dockerd " in *" $dp "*) kind=dockerd ;; esac
+      case " $containerd " in *" $dp "*) kind=containerd ;; esac
+      case " $shims " in *" $dp "*) kind=shim ;; esac
+      case " $conmon " in *" $dp "*) kind=conmon ;; esac
+    fi
+    case $kind in
+      dockerd)
+        case $prev in -H|--host) dh=1; dhost "$x" ;; esac
+        case $x in --host=*|-H=*) dh=1; dhost "${x#*=}" ;; esac ;;
+      containerd)
+        case $prev in -a|--address) dh=1; ct_socks="$ct_socks $x" ;; -c|--config) dh=1; ct_confs="$ct_confs $x" ;; esac
+        case $x in --address=*) dh=1; ct_socks="$ct_socks ${x#*=}" ;; --config=*) dh=1; ct_confs="$ct_confs ${x#*=}" ;; esac ;;
+      shim)
+        case $prev in -address|--address) ct_socks="$ct_socks $x" ;; esac ;;
+      conmon)
+        if [ "$prev" = --exit-command-arg ]; then
+          pmflag "$eprev" && rec="$rec$us$eprev=$x"
+          pmflag "${x%%=*}" && [ "$x" != "${x%%=*}" ] && rec="$rec$us$x"
+          eprev=$x
+        fi ;;
+    esac
+    prev=$x
+  done <<NSX_EOF
+$dargs
+NSX_EOF
+  dend
+fi
+docker_ok=
+
+if have docker; then
+  socks=$dk_socks
+  [ -S /var/run/docker.sock ] && socks="$socks /run/docker.sock"
+  case $DOCKER_HOST in unix://*) canon "${DOCKER_HOST#unix://}"; socks="$socks $CV" ;; esac
+  for s in $extra_docker; do canon "$s"; socks="$socks $CV"; done
   done_socks=' '
   fmt='[{{json .Id}},{{json .Name}},{{json .Config.Image}},{{json .State.Status}},{{json .State.Pid}},{{json .Config.Hostname}},{{json .HostConfig.NetworkMode}},{{json .HostConfig.Runtime}},{{json .HostConfig.PidMode}},{{json .Config.Labels}}]'
   for s in $socks; do
@@ -158,58 +201,67 @@ if have docker; then
     [ -S "$s" ] || continue
     if ids=$(t docker -H "unix://$s" ps -aq 2>&1); then
       say "@@docker $s"
+      docker_ok=1
       # One inspect for all ids; a container removed in between only drops out of the list.
       [ -n "$ids" ] && t docker -H "unix://$s" inspect --format "$fmt" $ids 2>/dev/null
     else
-      warn "docker on $s: $(say "$ids" | head -n 1)"
+      warn "docker on $s: ${ids%%"$nl"*}"
     fi
   done
 fi
 
 if have podman; then
+  # The default store, then each store a running conmon names (stopped containers of a custom store
+  # without any running one stay unseen).
+  pm_default=
+  [ -d /var/lib/containers/storage/overlay-containers ] && pm_default=1
   stores=
-  for pid in $conmon; do
-    a=$(args_of "$pid")
-    flagv "$a" --root; r=${FV%%"$nl"*}
-    flagv "$a" --runroot; rr=${FV%%"$nl"*}
-    [ -n "$r" ] && [ -n "$rr" ] && case " $stores " in *" $r|$rr "*) ;; *) stores="$stores $r|$rr" ;; esac
-  done
-  if [ -n "$stores" ] || [ -d /var/lib/containers/storage/overlay-containers ]; then
+  while IFS= read -r rec; do
+    [ -n "$rec" ] || continue
+    case $rec in
+      *"$us--root=/var/lib/containers/storage$us"*|*"$us--root=/var/lib/containers/storage") pm_default=1; continue ;;
+      *"$us--root="*) stores="$stores$rec$nl" ;;
+    esac
+  done <<NSX_EOF
+$pm_stores
+NSX_EOF
+  if [ -n "$pm_default" ]; then
     say "@@podman - -"
     t podman ps -a --format json 2>/dev/null || warn "podman ps failed"
   fi
-  for st in $stores; do
-    r=${st%%|*}; rr=${st#*|}
-    [ "$r" = /var/lib/containers/storage ] && continue
+  while IFS= read -r rec; do
+    [ -n "$rec" ] || continue
+    r=${rec#*"$us--root="}; r=${r%%"$us"*}
+    rr=-
+    case $rec in *"$us--runroot="*) rr=${rec#*"$us--runroot="}; rr=${rr%%"$us"*} ;; esac
     say "@@podman $r $rr"
-    t podman --root "$r" --runroot "$rr" ps -a --format json 2>/dev/null || warn "podman ps failed for $r"
-  done
+    set -f; oifs=$IFS; IFS=$us
+    # shellcheck disable=SC2086
+    set -- ${rec#"$us"}
+    IFS=$oifs; set +f
+    t podman "$@" ps -a --format json 2>/dev/null || warn "podman ps failed for $r"
+  done <<NSX_EOF
+$stores
+NSX_EOF
 fi
 
 if have ctr; then
-  socks=
-  [ -S /run/containerd/containerd.sock ] && socks=/run/containerd/containerd.sock
-  for pid in $containerd; do
-    a=$(args_of "$pid")
-    flagv "$a" --address -a; s=${FV%%"$nl"*}
-    if [ -z "$s" ]; then
-      flagv "$a" --config -c; c=${FV%%"$nl"*}
-      [ -n "$c" ] && s=$(sed -n 's/^[[:space:]]*address[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' "$c" 2>/dev/null | head -n 1)
-    fi
+  socks=$ct_socks
+  [ -S /run/containerd/containerd.sock ] && socks="$socks /run/containerd/containerd.sock"
+  for c in $ct_confs; do
+    s=$(sed -n '/^\[grpc\]/,/^\[/s/^[[:space:]]*address[[:space:]]*=[[:space:]]*"\(..*\)".*/\1/p' "$c" 2>/dev/null)
     socks="$socks ${s:-/run/containerd/containerd.sock}"
-  done
-  for pid in $shims; do
-    flagv "$(args_of "$pid")" -address --address
-    socks="$socks ${FV%%"$nl"*}"
   done
   done_socks=' '
   for s in $socks; do
-    s=$(canon "$s")
+    canon "$s"; s=$CV
     case $done_socks in *" $s "*) continue ;; esac
     done_socks="$done_socks$s "
     [ -S "$s" ] || continue
     nss=$(t ctr -a "$s" namespaces ls -q 2>/dev/null) || { warn "ctr could not reach $s"; continue; }
     for n in $nss; do
+      # Docker's own namespace only repeats the containers docker listed.
+      [ "$n" = moby ] && [ -n "$docker_ok" ] && continue
       say "@@ctr-containers $s $n"
       t ctr -a "$s" -n "$n" containers ls 2>/dev/null
       say "@@ctr-tasks $s $n"

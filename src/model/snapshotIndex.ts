@@ -90,7 +90,7 @@ export class SnapshotIndex {
     if (this.isInitial(type, inode)) {
       return 'host';
     }
-    const named = ns?.holders.filter((h) => h.kind !== 'process').map((h) => h.name) ?? [];
+    const named = [...new Set(ns?.holders.filter((h) => h.kind !== 'process').map((h) => h.name) ?? [])].sort();
     if (named.length > 0) {
       return named.join(', ');
     }

@@ -460,8 +460,8 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const kind = this.netnsKind(index, node.inode);
     const ifaces = index.interfacesIn(node.inode);
     const procs = index.processesIn('net', node.inode).length;
-    const named = index.snapshot.netns.filter((n) => n.inode === node.inode).map((n) => n.name);
-    const containers = index.snapshot.containers.filter((c) => c.ns.net === node.inode).map((c) => c.name);
+    const named = index.snapshot.netns.filter((n) => n.inode === node.inode).map((n) => n.name).sort();
+    const containers = index.snapshot.containers.filter((c) => c.ns.net === node.inode).map((c) => c.name).sort();
     const label = kind === 'hostns' ? 'host' : [...named, ...containers].join(', ') || index.netLabel(node.inode);
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
     item.description = `net:[${node.inode}] · ${ifaces.length} interface${ifaces.length === 1 ? '' : 's'} · ${procs ? `${procs} process${procs === 1 ? '' : 'es'}` : 'no process'}`;

@@ -10,6 +10,10 @@ describe('Namespaces side bar', function () {
     wb = await Workbench.start();
   });
 
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await wb?.screenshot(`FAILED ${this.currentTest.title}`.replace(/[^\w.-]+/g, '-'));
+  });
+
   after(async function () {
     this.timeout(30_000);
     await wb?.stop();
@@ -28,5 +32,14 @@ describe('Namespaces side bar', function () {
     await wb.screenshot('namespaces-view.png');
     const text = await body.innerText();
     assert.doesNotMatch(text, /no data provider/i, `the Hosts view has no tree registered:\n${text}`);
+  });
+
+  it('lists this machine in the Hosts tree after "This machine" is clicked', async () => {
+    const pane = await wb.openNamespacesView();
+    await pane.getByRole('button', { name: 'This machine' }).click();
+    // The welcome buttons show whether or not a tree is registered; a row needs the extension's tree.
+    await wb.treeRow('This machine').waitFor({ timeout: 60_000 });
+    await pane.getByRole('button', { name: 'Connect to Host…' }).waitFor({ state: 'hidden' });
+    await wb.screenshot('this-machine.png');
   });
 });

@@ -88,12 +88,18 @@ lab_process_pids() {
     self_chain+="$pp "
     p=$pp
   done
-  # one grep over all command lines: a fork per process would take seconds
+  # One grep over all command lines (a fork per process would take seconds), then only the lab's own
+  # daemons: other programs may well name lab paths (ssh -i $LAB_DIR/keys/...), and they are not ours.
+  local comm
   grep -l -a -s -F -e "$MARK" -e "$LAB_DIR/" -e "$DOCKER_DATA" -e "$PODMAN_ROOT" /proc/[0-9]*/cmdline |
     while read -r f; do
       pid=${f#/proc/}
       pid=${pid%/cmdline}
-      [[ $self_chain == *" $pid "* ]] || echo "$pid"
+      [[ $self_chain == *" $pid "* ]] && continue
+      read -r comm 2>/dev/null <"/proc/$pid/comm" || continue
+      case $comm in
+        sshd | dockerd | containerd | containerd-shim* | conmon | podman | sleep | unshare) echo "$pid" ;;
+      esac
     done
 }
 
@@ -115,11 +121,44 @@ require_tools() {
 
 # ---------------------------------------------------------------------------------------------- down
 
-podman_flags() {
-  local driver=${1:-vfs}
+# Paths outside the state dir that the engines, PAM and mount(8) create and never remove: runc shims'
+# socket dir, dockerd's plugin dir, libmount's utab dir, pam_motd's file, podman's blob cache. Those
+# that did not exist before `up` are removed by `down` (directories only when empty, except the cache).
+SIDE_PATHS=(/run/containerd/s /run/containerd /run/docker/plugins /run/docker /run/mount /run/motd.dynamic
+  /var/lib/containers/cache /var/lib/containers /run/sshd /run/sudo/ts /etc/docker/key.json /etc/docker
+  /etc/subuid- /etc/subgid- /run/runc /run/crun)
+# useradd/userdel rewrite these backups; down puts the originals back.
+SHADOW_BACKUPS=(/etc/passwd- /etc/group- /etc/shadow- /etc/gshadow-)
+
+record_side_paths() {
+  local p
+  for p in "${SIDE_PATHS[@]}"; do [[ -e $p ]] && echo "$p"; done >"$LAB_DIR/preexisting-paths"
+  mkdir -p "$LAB_DIR/etc-backup"
+  for p in "${SHADOW_BACKUPS[@]}"; do [[ -e $p ]] && cp -a "$p" "$LAB_DIR/etc-backup/"; done
+  touch "$LAB_DIR/preexisting-paths.done"
+}
+
+remove_side_paths() {
+  [[ -e $LAB_DIR/preexisting-paths.done ]] || return 0
+  local p
+  for p in "${SIDE_PATHS[@]}"; do
+    grep -qxF "$p" "$LAB_DIR/preexisting-paths" && continue
+    case $p in
+      /var/lib/containers/cache | /run/motd.dynamic | /run/sudo/ts | /etc/docker/key.json | /etc/sub?id-) rm -rf "$p" ;;
+      /run/mount) [[ -s $p/utab ]] || rm -rf "$p" ;;
+      *) [[ -d $p ]] && rmdir "$p" 2>/dev/null || true ;;
+    esac
+  done
+  for p in "${SHADOW_BACKUPS[@]}"; do
+    if [[ -e $LAB_DIR/etc-backup/${p##*/} ]]; then cp -a "$LAB_DIR/etc-backup/${p##*/}" "$p"; else rm -f "$p"; fi
+  done
+}
+
+podman_flags() { # DRIVER RUNTIME
+  local driver=${1:-vfs} runtime=${2:-crun}
   PODMAN=(podman --root "$PODMAN_ROOT/storage" --runroot "$LAB_DIR/podman/run" --tmpdir "$LAB_DIR/podman/tmp"
     --network-config-dir "$LAB_DIR/podman/net" --cgroup-manager cgroupfs --events-backend file
-    --runtime crun --runtime-flag "root=$LAB_DIR/podman/crun" --storage-driver "$driver")
+    --runtime "$runtime" --runtime-flag "root=$LAB_DIR/podman/$runtime" --storage-driver "$driver")
 }
 
 lab_down() {
@@ -134,7 +173,7 @@ lab_down() {
 
   # podman first: its conmon processes watch containers we are about to kill.
   if [[ -d $PODMAN_ROOT ]] && command -v podman >/dev/null; then
-    podman_flags "$(cat "$LAB_DIR/podman/driver" 2>/dev/null || echo vfs)"
+    podman_flags "$(cat "$LAB_DIR/podman/driver" 2>/dev/null || echo vfs)" "$(cat "$LAB_DIR/podman/runtime" 2>/dev/null || echo crun)"
     timeout 30 "${PODMAN[@]}" rm -f -a -t 0 >/dev/null 2>&1 || true
   fi
 
@@ -186,7 +225,7 @@ lab_down() {
   rm -f "$SUDOERS_FILE"
 
   for d in "$EXEC_ROOT" "$DOCKER_DATA" "$PODMAN_ROOT" "$LAB_DIR"; do umount_below "$d"; done
-  [[ -e $LAB_DIR/created-run-sshd ]] && rmdir /run/sshd 2>/dev/null || true
+  remove_side_paths
   rm -rf "$DOCKER_DATA" "$PODMAN_ROOT" "$LAB_DIR"
   log "down: done in $(($(now_ms) - t0)) ms"
 }
@@ -237,7 +276,7 @@ make_users() {
   chmod 755 "$LAB_DIR/home"
   local u
   for u in "${LAB_USERS[@]}"; do
-    useradd -m -d "$LAB_DIR/home/$u" -s /bin/bash -U "$u"
+    useradd -m -d "$LAB_DIR/home/$u" -s /bin/bash -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$u"
   done
   # "*" rather than useradd's "!": a locked account may be refused even for key logins.
   usermod -p '*' nsxkey
@@ -284,7 +323,7 @@ EOF
 tcp_open() { timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
 
 start_sshd() {
-  [[ -d /run/sshd ]] || { mkdir -p /run/sshd && chmod 755 /run/sshd && touch "$LAB_DIR/created-run-sshd"; }
+  [[ -d /run/sshd ]] || install -d -m 0755 /run/sshd # sshd's privilege separation directory
   local s=$LAB_DIR/ssh
   write_sshd_config "$s/sshd_config" 127.0.0.1 "$SSH_PORT" "$LAB_DIR/sshd.pid" \
     "$s/ssh_host_ed25519_key" "$s/ssh_host_rsa_key" "$s/ssh_host_ecdsa_key"
@@ -404,8 +443,8 @@ start_containers() {
   docker run -d -q --name lab-c1 --hostname lab-c1 "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
   docker run -d -q --name lab-c2 --network container:lab-c1 "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
   docker run -d -q --name lab-none --hostname lab-none --network none "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
-  docker create -q --name lab-stopped --network none "$IMAGE" true >/dev/null
-  docker start -a lab-stopped >/dev/null
+  docker create -q --name lab-stopped --network none "$IMAGE" sh -c 'exit 3' >/dev/null
+  docker start -a lab-stopped >/dev/null || true # exits 3
   # nsx_b <-> lab-c1's netns
   local c1
   c1=$(docker inspect -f '{{.State.Pid}}' lab-c1)
@@ -419,22 +458,34 @@ start_containers() {
 PODMAN_SKIPPED=
 start_podman() {
   if ! command -v podman >/dev/null; then PODMAN_SKIPPED="podman is not installed"; return 0; fi
-  mkdir -p "$PODMAN_ROOT" "$LAB_DIR/podman"/{run,tmp,net,crun}
+  mkdir -p "$PODMAN_ROOT" "$LAB_DIR/podman"/{run,tmp,net}
   chmod 700 "$PODMAN_ROOT"
   local driver=vfs
   overlay_works "$PODMAN_ROOT" && driver=overlay
   echo "$driver" >"$LAB_DIR/podman/driver"
-  podman_flags "$driver"
+  podman_flags "$driver" crun
   if ! timeout 60 "${PODMAN[@]}" import -q "$LAB_DIR/rootfs.tar" "localhost/$IMAGE" >"$LAB_DIR/podman.log" 2>&1; then
     PODMAN_SKIPPED="podman import failed: $(tail -n1 "$LAB_DIR/podman.log")"
     return 0
   fi
-  # podman asks for RLIMIT_NOFILE 1048576, above this machine's hard limit: keep ours.
-  if ! timeout 60 "${PODMAN[@]}" run -d --name lab-p1 --hostname lab-p1 --network none \
-    --ulimit "nofile=$(ulimit -Sn):$(ulimit -Hn)" "localhost/$IMAGE" \
-    sleep "$SLEEP_SECS" >>"$LAB_DIR/podman.log" 2>&1; then
-    PODMAN_SKIPPED="podman run failed: $(tail -n1 "$LAB_DIR/podman.log")"
-  fi
+  # Podman asks for RLIMIT_NOFILE and RLIMIT_NPROC of 1048576, and raising a limit needs
+  # CAP_SYS_RESOURCE, which sandboxes drop: ask for small ones. crun refuses hybrid cgroup v1/v2
+  # hosts, so runc is the fallback.
+  local rt err=""
+  for rt in crun runc; do
+    command -v "$rt" >/dev/null || continue
+    podman_flags "$driver" "$rt"
+    mkdir -p "$LAB_DIR/podman/$rt"
+    if timeout 60 "${PODMAN[@]}" run -d --name lab-p1 --hostname lab-p1 --network none \
+      --ulimit nofile=4096:4096 --ulimit nproc=4096:4096 "localhost/$IMAGE" sleep "$SLEEP_SECS" \
+      >>"$LAB_DIR/podman.log" 2>&1; then
+      echo "$rt" >"$LAB_DIR/podman/runtime"
+      return 0
+    fi
+    err+="${err:+; }$rt: $(tail -n1 "$LAB_DIR/podman.log")"
+    timeout 30 "${PODMAN[@]}" rm -f lab-p1 >/dev/null 2>&1 || true
+  done
+  PODMAN_SKIPPED="podman run failed: ${err:-no OCI runtime (crun, runc) installed}"
 }
 
 netns_inode() { stat -L -c %i "/run/netns/$1"; }
@@ -607,6 +658,7 @@ lab_up() {
   t0=$(now_ms)
   lab_down
   mkdir -p "$LAB_DIR"
+  record_side_paths
   step build_rootfs
   step start_dockerd # starts in the background; waited for in start_containers
   step gen_keys

@@ -1,0 +1,190 @@
+// Runs inside the real extension host against the lab over SSH: the tree's items must match the host's
+// snapshot and the kernel, and every menu's contextValue must be produced by some item and vice versa.
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { NsExplorerApi } from '../../src/extension';
+import type { Node } from '../../src/views/treeNodes';
+
+const EXTENSION_ID = 'ns-explorer.linux-namespace-explorer';
+const LAB_JSON = `${process.env.NSX_LAB_DIR ?? '/run/nsx-lab'}/lab.json`;
+
+interface LabJson {
+  clientConfig: string;
+  docker: { containers: Record<string, { id: string; pid: number | null; status: string }> };
+  netns: Record<string, { inode: number; holderPid: number | null }>;
+}
+
+describe('Hosts tree over SSH (lab)', function () {
+  let api: NsExplorerApi;
+  let lab: LabJson;
+  let hostNode: Node;
+
+  const children = async (n?: Node): Promise<Node[]> => (await api.tree.getChildren(n)) ?? [];
+  const item = (n: Node): vscode.TreeItem => api.tree.getTreeItem(n) as vscode.TreeItem;
+  const label = (n: Node): string => {
+    const l = item(n).label;
+    return typeof l === 'string' ? l : l?.label ?? '';
+  };
+  const desc = (n: Node): string => String(item(n).description ?? '');
+  const childByLabel = async (parent: Node, text: string): Promise<Node> => {
+    const kids = await children(parent);
+    const found = kids.find((k) => label(k) === text);
+    assert.ok(found, `no child "${text}" under "${label(parent)}"; children: ${kids.map(label).join(', ')}`);
+    return found;
+  };
+
+  before(async function () {
+    if (!fs.existsSync(LAB_JSON)) {
+      if (process.env.NSX_LAB_REQUIRED) throw new Error(`${LAB_JSON} is missing: the lab is not up`);
+      this.skip();
+    }
+    lab = JSON.parse(fs.readFileSync(LAB_JSON, 'utf8')) as LabJson;
+    const ext = vscode.extensions.getExtension<NsExplorerApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+    await vscode.workspace.getConfiguration('nsExplorer').update('sshConfigFile', lab.clientConfig, vscode.ConfigurationTarget.Global);
+    const session = await api.connect('lab');
+    assert.ok(session?.snapshot, `no snapshot from the lab host: ${session?.error ?? 'not connected'}`);
+    const hosts = await children();
+    const found = hosts.find((h) => h.hostId === session.id);
+    assert.ok(found, 'the lab host is not in the tree');
+    hostNode = found;
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('nsExplorer').update('sshConfigFile', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('shows the host as connected with its user, privilege and kernel', () => {
+    const i = item(hostNode);
+    assert.strictEqual(label(hostNode), 'lab');
+    assert.match(String(i.description), /nsxkey \(sudo\)/);
+    assert.ok(String(i.description).includes(fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()));
+    assert.match(String(i.contextValue), /^nsx\.host\+connected\+ssh\+writable$/);
+  });
+
+  it('lists every lab container under Docker, lab-c1 with its namespaces marked isolated or shared', async () => {
+    const containers = await childByLabel(hostNode, 'Containers');
+    const docker = await childByLabel(containers, 'Docker');
+    const names = (await children(docker)).map(label).sort();
+    assert.deepStrictEqual(names, Object.keys(lab.docker.containers).sort());
+    const c1 = await childByLabel(docker, 'lab-c1');
+    assert.match(String(item(c1).contextValue), /^nsx\.container\+running\+native$/);
+    const stopped = await childByLabel(docker, 'lab-stopped');
+    assert.match(String(item(stopped).contextValue), /^nsx\.container\+stopped/);
+    const nsKids = (await children(c1)).filter((k) => k.kind === 'namespace');
+    const netNs = nsKids.find((k) => label(k) === 'net');
+    assert.ok(netNs);
+    assert.match(desc(netNs), /shared with lab-c2/);
+    const pidNs = nsKids.find((k) => label(k) === 'pid');
+    assert.ok(pidNs);
+    assert.match(desc(pidNs), /^isolated/);
+    const realNet = Number(execFileSync('stat', ['-L', '-c', '%i', `/proc/${lab.docker.containers['lab-c1'].pid}/ns/net`]).toString().trim());
+    assert.ok(desc(netNs).includes(String(realNet)), `net inode ${realNet} not in "${desc(netNs)}"`);
+    const procs = (await children(c1)).filter((k) => k.kind === 'process');
+    assert.ok(procs.some((p) => /→ PID 1 in lab-c1/.test(desc(p))), `no process shows "→ PID 1 in lab-c1": ${procs.map(desc).join('; ')}`);
+  });
+
+  it('lists named netns (also the one with no process) with veth peers across namespaces', async () => {
+    const networks = await childByLabel(hostNode, 'Networks');
+    const nets = await children(networks);
+    const labels = nets.map(label);
+    for (const name of Object.keys(lab.netns)) {
+      assert.ok(labels.includes(name), `netns ${name} missing from Networks: ${labels.join(', ')}`);
+    }
+    const real = execFileSync('ip', ['netns', 'list']).toString();
+    for (const name of Object.keys(lab.netns)) assert.ok(real.includes(name));
+    const nsxB = nets.find((n) => label(n) === 'nsx_b')!;
+    assert.match(desc(nsxB), /no process/);
+    assert.ok(desc(nsxB).includes(String(lab.netns.nsx_b.inode)));
+    const nsxA = nets.find((n) => label(n) === 'nsx_a')!;
+    const ifaces = await children(nsxA);
+    const veth = ifaces.find((i) => label(i).startsWith('nsxa0'));
+    assert.ok(veth, `no nsxa0 in nsx_a: ${ifaces.map(label).join(', ')}`);
+    assert.strictEqual(label(veth), 'nsxa0 ↔ nsxb0 in nsx_b');
+    assert.match(desc(veth), /10\.200\.1\.1\/24/);
+    assert.match(String(item(veth).contextValue), /^nsx\.interface\+veth\+up$/);
+    const hostNet = nets.find((n) => label(n) === 'host')!;
+    const hostVeth = (await children(hostNet)).find((i) => label(i).startsWith('nsxh0'));
+    assert.ok(hostVeth);
+    assert.strictEqual(label(hostVeth), 'nsxh0 ↔ nsxa1 in nsx_a');
+    const containerVeth = (await children(nsxB)).find((i) => label(i).startsWith('nsxb1'));
+    assert.ok(containerVeth);
+    assert.strictEqual(label(containerVeth), 'nsxb1 ↔ nsxc1 in lab-c1, lab-c2');
+  });
+
+  it('counts namespaces per type as the snapshot does', async () => {
+    const session = api.sessions.get(hostNode.hostId)!;
+    const snap = session.snapshot!;
+    const group = await childByLabel(hostNode, 'Namespaces');
+    for (const t of await children(group)) {
+      const type = label(t);
+      const expected = snap.namespaces.filter((n) => n.type === type).length;
+      assert.strictEqual(desc(t), String(expected), `count for ${type}`);
+      assert.strictEqual((await children(t)).length, expected);
+    }
+    assert.ok((await children(group)).length >= 7, 'fewer than 7 namespace types shown');
+  });
+
+  it('Reveal Peer selects the other end of a veth in its namespace', async () => {
+    const networks = await childByLabel(hostNode, 'Networks');
+    const nsxA = await childByLabel(networks, 'nsx_a');
+    const veth = (await children(nsxA)).find((i) => label(i).startsWith('nsxa0'))!;
+    await vscode.commands.executeCommand('workbench.view.extension.nsExplorer');
+    await vscode.commands.executeCommand('nsExplorer.revealPeer', veth);
+    const sel = api.hostsView.selection[0];
+    assert.ok(sel, 'nothing selected after Reveal Peer');
+    assert.strictEqual(label(sel), 'nsxb0 ↔ nsxa0 in nsx_a');
+  });
+
+  it('filters by a container name and by a PID', async () => {
+    try {
+      api.tree.setFilter({ text: 'lab-none' });
+      const docker = await childByLabel(await childByLabel(hostNode, 'Containers'), 'Docker');
+      assert.deepStrictEqual((await children(docker)).map(label), ['lab-none']);
+      const pid = String(lab.docker.containers['lab-c1'].pid);
+      api.tree.setFilter({ text: pid });
+      const docker2 = await childByLabel(await childByLabel(hostNode, 'Containers'), 'Docker');
+      assert.deepStrictEqual((await children(docker2)).map(label), ['lab-c1']);
+    } finally {
+      api.tree.setFilter({ text: '' });
+    }
+  });
+
+  it('every menu contextValue is produced by some tree item, and every produced contextValue has a menu', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'package.json'), 'utf8'));
+    const regexes: RegExp[] = pkg.contributes.menus['view/item/context'].map((m: { when: string }) => new RegExp(/viewItem =~ \/(.*?)\/(?:\s|$)/.exec(m.when)![1]));
+    const produced = new Set<string>();
+    const queue: Node[] = [hostNode];
+    let visited = 0;
+    while (queue.length > 0 && visited < 20_000) {
+      const n = queue.shift()!;
+      visited++;
+      const cv = item(n).contextValue;
+      if (cv) produced.add(cv);
+      if (n.kind !== 'process') queue.push(...(await children(n)));
+    }
+    for (const cv of produced) assert.ok(regexes.some((r) => r.test(cv)), `contextValue ${cv} has no menu`);
+    const kinds = new Set([...produced].map((cv) => cv.split('+')[0]));
+    // The lab has no interface that is down; that menu is checked against every flag combination in the
+    // unit tests. Every other menu must match an item the lab tree really shows.
+    const labCannotShow = (re: RegExp) => re.source.includes('\\+down');
+    for (const re of regexes) {
+      assert.ok(labCannotShow(re) || [...produced].some((cv) => re.test(cv)), `menu ${re} matches no item in the lab tree`);
+    }
+    for (const kind of ['nsx.host', 'nsx.container', 'nsx.namespace', 'nsx.netns', 'nsx.interface', 'nsx.process']) {
+      assert.ok(kinds.has(kind), `the lab tree produced no ${kind} item`);
+    }
+  });
+
+  it('exports the snapshot as JSON in an editor', async () => {
+    const editor = (await vscode.commands.executeCommand('nsExplorer.exportSnapshot', hostNode)) as vscode.TextEditor;
+    const doc = JSON.parse(editor.document.getText());
+    assert.strictEqual(doc.schemaVersion, 1);
+    assert.ok(doc.containers.some((c: { name: string }) => c.name === 'lab-c1'));
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});

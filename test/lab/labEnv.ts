@@ -1,0 +1,147 @@
+// Typed view of $NSX_LAB_DIR/lab.json, written by test/lab/lab.sh up. No vscode import: lab, integration
+// and e2e tests all load it.
+import * as fs from 'fs';
+import * as path from 'path';
+
+export interface LabHostKey {
+  path: string;
+  /** "type base64", as in known_hosts */
+  publicKey: string;
+  /** "SHA256:..." */
+  fingerprint: string;
+}
+
+export interface LabKey {
+  path: string;
+  publicKeyPath: string;
+  publicKey: string;
+  format: 'openssh' | 'pem';
+  passphrase: string | null;
+}
+
+export interface LabUser {
+  uid: number;
+  home: string;
+  password: string | null;
+  /** nopasswd: sudo -n works; password: sudo asks for `password`; none: not in sudoers; root: is root */
+  sudo: 'nopasswd' | 'password' | 'none' | 'root';
+  keyLogin: boolean;
+}
+
+export interface LabContainer {
+  id: string;
+  /** host PID of the container's init; null when not running */
+  pid: number | null;
+  status: string;
+  exitCode?: number;
+  hostname: string;
+  /** "default", "none" or "container:<name>" */
+  network: string;
+  ip?: string | null;
+}
+
+export interface LabVethEnd {
+  name: string;
+  /** "host", a named netns, or "container:<name>" */
+  netns: string;
+  /** CIDR, e.g. 10.200.1.1/24 */
+  address: string;
+}
+
+export interface LabEnv {
+  version: 1;
+  stateDir: string;
+  createdAt: string;
+  ssh: {
+    host: string;
+    port: number;
+    pid: number;
+    config: string;
+    log: string;
+    knownHosts: string;
+    knownHostsHashed: string;
+    hostKeys: Record<'ed25519' | 'rsa' | 'ecdsa', LabHostKey>;
+  };
+  /** second sshd inside netns nsx_ssh, reachable only through the first (ProxyJump) or the nsxs0 veth */
+  sshInner: {
+    host: string;
+    port: number;
+    pid: number;
+    netns: string;
+    hostVeth: string;
+    hostAddress: string;
+    innerVeth: string;
+    config: string;
+    log: string;
+    hostKeys: Record<'ed25519', LabHostKey>;
+  };
+  keys: Record<'ed25519' | 'rsaPem' | 'ecdsa' | 'ed25519Encrypted', LabKey>;
+  users: Record<'nsxkey' | 'nsxpass' | 'nsxnosudo' | 'root', LabUser>;
+  sudoersFile: string;
+  docker: {
+    socket: string;
+    host: string;
+    /** environment for the docker CLI: DOCKER_HOST and DOCKER_CONFIG */
+    env: Record<string, string>;
+    pid: number;
+    containerdPid: number | null;
+    dataRoot: string;
+    execRoot: string;
+    storageDriver: string;
+    bridge: { name: string; address: string };
+    image: string;
+    containers: Record<'lab-c1' | 'lab-c2' | 'lab-none' | 'lab-stopped', LabContainer>;
+  };
+  podman: LabPodman | { skipped: string };
+  netns: Record<'nsx_a' | 'nsx_b' | 'nsx_ssh', { inode: number; holderPid: number | null }>;
+  veths: Array<{ a: LabVethEnd; b: LabVethEnd }>;
+  containerNetnsPid: Record<string, number>;
+  nested: { outerPid: number; innermostPid: number; nspid: number[]; levels: number };
+  /** ssh -F <clientConfig> lab | lab-inner */
+  clientConfig: string;
+}
+
+export interface LabPodman {
+  /** global flags to put between `podman` and the subcommand */
+  flags: string[];
+  root: string;
+  storageDriver: string;
+  image: string;
+  containers: Record<'lab-p1', LabContainer>;
+}
+
+export function labDir(): string {
+  return process.env.NSX_LAB_DIR || '/run/nsx-lab';
+}
+
+export function isLabUp(): boolean {
+  return fs.existsSync(path.join(labDir(), 'lab.json'));
+}
+
+/** Reads lab.json; throws an error that says how to start the lab when it is not up. */
+export function loadLab(): LabEnv {
+  const file = path.join(labDir(), 'lab.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(
+      `The test lab is not up: cannot read ${file} (${(err as Error).message}). ` +
+        'Start it as root with `bash test/lab/lab.sh up`, or run the tests through `bash test/lab/lab.sh run -- CMD`.',
+    );
+  }
+  let lab: LabEnv;
+  try {
+    lab = JSON.parse(text) as LabEnv;
+  } catch (err) {
+    throw new Error(`The test lab's ${file} is not valid JSON (${(err as Error).message}); run \`bash test/lab/lab.sh up\` again.`);
+  }
+  if (lab.version !== 1) {
+    throw new Error(`The test lab's ${file} has version ${String(lab.version)}, expected 1; run \`bash test/lab/lab.sh up\` again.`);
+  }
+  return lab;
+}
+
+export function podmanOf(lab: LabEnv): LabPodman | undefined {
+  return 'skipped' in lab.podman ? undefined : lab.podman;
+}
