@@ -64,12 +64,14 @@ async function packageExtension({ build = true, out = DEFAULT_VSIX } = {}) {
   if (build) {
     if (!prepublishBuilds) run('npm', ['run', 'build']);
     // --no-dependencies: webpack bundles ssh2 & co into dist/, so node_modules stays out of the package.
-    run(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '-o', out]);
+    // --no-rewrite-relative-links: the repository URL is not a public GitHub/GitLab one, and vsce refuses
+    // to package a README with relative links it cannot rewrite.
+    run(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--no-rewrite-relative-links', '-o', out]);
   } else {
     // Already built (scripts/test.js builds once for every layer): vsce's own pack() skips the prepublish.
     if (!fs.existsSync(path.join(ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run "npm run build" first');
     const { pack } = require(path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'out', 'package.js'));
-    await pack({ cwd: ROOT, packagePath: out, dependencies: false });
+    await pack({ cwd: ROOT, packagePath: out, dependencies: false, rewriteRelativeLinks: false });
   }
   const { problems, names, size } = checkVsix(out);
   console.log(`${path.relative(process.cwd(), out) || out}: ${(size / 1024).toFixed(1)} KiB, ${names.length} entries`);

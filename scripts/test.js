@@ -3,7 +3,7 @@
 // in that order and prints one closing line over all of them: "N passed, N failed, N skipped".
 // Usage: node scripts/test.js [--only unit|lab|integration|e2e]... [--keep-lab]
 'use strict';
-const { spawnSync, spawn } = require('child_process');
+const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -111,7 +111,7 @@ function main() {
     if (labReason) {
       skip('lab', labReason);
     } else {
-      layer('lab', mocha, ['--timeout', '120000', '--recursive', 'out/test/lab', '--spec', 'out/test/lab/**/*.test.js', ...reporter]);
+      layer('lab', mocha, ['--timeout', '120000', 'out/test/lab/**/*.test.js', ...reporter], { NSX_LAB_REQUIRED: '1' });
     }
   }
 
@@ -131,7 +131,7 @@ function main() {
     if (uiReason) {
       skip('integration', uiReason);
     } else {
-      layer('integration', 'node', ['out/test/integration/runCodeServer.js']);
+      layer('integration', 'node', ['out/test/integration/runCodeServer.js'], { NSX_LAB_REQUIRED: '1' });
     }
   }
   if (want('e2e')) {
@@ -141,7 +141,7 @@ function main() {
       totals.failed += 1;
       summary.push('e2e: packaging the .vsix failed');
     } else {
-      layer('e2e', mocha, ['--timeout', '180000', 'out/test/e2e/**/*.test.js', ...reporter]);
+      layer('e2e', mocha, ['--timeout', '180000', 'out/test/e2e/**/*.test.js', ...reporter], { NSX_LAB_REQUIRED: '1' });
     }
   }
   if (!args.includes('--keep-lab')) {

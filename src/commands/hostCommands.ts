@@ -14,7 +14,7 @@ import { EnterTarget } from '../workflows/enter';
 import { HostSession, HostSessions } from '../views/hostSessions';
 import { HostsTreeProvider } from '../views/hostsTree';
 import { Node } from '../views/treeNodes';
-import { ensureSnapshot, pickEnterTarget, pickSession } from './pickers';
+import { ensureSnapshot, pickContainer, pickEnterTarget, pickNamespaceInode, pickSession, pickVeth } from './pickers';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
@@ -232,35 +232,48 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
       return vscode.window.showTextDocument(doc);
     }),
     reg('nsExplorer.copyInode', async (node?: Node) => {
-      const inode = node?.kind === 'namespace' || node?.kind === 'netns' ? node.inode : undefined;
+      let inode = node?.kind === 'namespace' || node?.kind === 'netns' ? node.inode : undefined;
+      if (inode === undefined && !node) {
+        const s = await pickSession(sessions, 'Copy Inode');
+        if (s && (await ensureSnapshot(s))) inode = await pickNamespaceInode(s, 'Copy Inode');
+      }
       if (inode !== undefined) {
         await vscode.env.clipboard.writeText(String(inode));
         vscode.window.setStatusBarMessage(`Copied inode ${inode}`, 3000);
       }
+      return inode;
     }),
     reg('nsExplorer.copyPid', async (node?: Node) => {
-      const s = sessionOf(deps, node);
       let pid: number | undefined;
       if (node?.kind === 'process') pid = node.pid;
-      if (node?.kind === 'container') pid = s?.index?.snapshot.containers.find((c) => c.id === node.containerId)?.pid;
+      if (node?.kind === 'container') pid = sessionOf(deps, node)?.index?.snapshot.containers.find((c) => c.id === node.containerId)?.pid;
+      if (!node) {
+        const s = await pickSession(sessions, 'Copy PID');
+        if (s && (await ensureSnapshot(s))) pid = (await pickContainer(s, 'Copy PID: the init process of which container?', true))?.pid;
+      }
       if (pid !== undefined) {
         await vscode.env.clipboard.writeText(String(pid));
         vscode.window.setStatusBarMessage(`Copied PID ${pid}`, 3000);
       }
+      return pid;
     }),
     reg('nsExplorer.copyContainerId', async (node?: Node) => {
-      const s = sessionOf(deps, node);
-      const c = node?.kind === 'container' ? s?.index?.snapshot.containers.find((x) => x.id === node.containerId) : undefined;
+      let c = node?.kind === 'container' ? sessionOf(deps, node)?.index?.snapshot.containers.find((x) => x.id === node.containerId) : undefined;
+      if (!node) {
+        const s = await pickSession(sessions, 'Copy Container ID');
+        if (s && (await ensureSnapshot(s))) c = await pickContainer(s, 'Copy Container ID', false);
+      }
       if (c) {
         await vscode.env.clipboard.writeText(c.id);
         vscode.window.setStatusBarMessage(`Copied the id of ${c.name}`, 3000);
       }
+      return c?.id;
     }),
     reg('nsExplorer.revealPeer', async (node?: Node) => {
-      if (node?.kind !== 'interface') return;
-      const s = sessionOf(deps, node);
-      const i = s?.index?.interface(node.ns, node.ifindex);
-      if (!s?.index || !i?.peer) {
+      const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Reveal Peer'));
+      if (!s || !(await ensureSnapshot(s))) return;
+      const i = node?.kind === 'interface' ? s.index?.interface(node.ns, node.ifindex) : node ? undefined : await pickVeth(s, 'Reveal Peer');
+      if (!s.index || !i?.peer) {
         void vscode.window.showInformationMessage('This interface has no known peer.');
         return;
       }

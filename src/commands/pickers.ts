@@ -73,3 +73,38 @@ export async function pickEnterTarget(session: HostSession, title: string): Prom
   }
   return pick.target;
 }
+
+/** A namespace of any type, for Copy Inode from the palette. */
+export async function pickNamespaceInode(session: HostSession, title: string): Promise<number | undefined> {
+  const index = session.index;
+  if (!index) return undefined;
+  const items = index.snapshot.namespaces.map((n) => ({
+    label: `${n.type}:[${n.inode}]`,
+    description: `${index.label(n.type, n.inode)} · ${n.pids.length} processes`,
+    inode: n.inode,
+  }));
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Namespace (type a type, inode or holder)', matchOnDescription: true });
+  return pick?.inode;
+}
+
+/** A container, for Copy Container ID and Copy PID from the palette. */
+export async function pickContainer(session: HostSession, title: string, runningOnly: boolean) {
+  const index = session.index;
+  if (!index) return undefined;
+  const items = index.snapshot.containers
+    .filter((c) => !runningOnly || c.pid)
+    .map((c) => ({ label: `$(box) ${c.name}`, description: `${c.engine} · ${c.state}${c.pid ? ` · PID ${c.pid}` : ''}`, container: c }));
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Container', matchOnDescription: true });
+  return pick?.container;
+}
+
+/** A veth end, for Reveal Peer from the palette. */
+export async function pickVeth(session: HostSession, title: string) {
+  const index = session.index;
+  if (!index) return undefined;
+  const items = index.snapshot.interfaces
+    .filter((i) => i.kind === 'veth' && i.peer)
+    .map((i) => ({ label: `$(plug) ${i.name}`, description: `in ${index.netLabel(i.ns)} ↔ ${index.interface(i.peer!.ns, i.peer!.ifindex)?.name ?? '?'} in ${index.netLabel(i.peer!.ns)}`, iface: i }));
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'veth end', matchOnDescription: true });
+  return pick?.iface;
+}
