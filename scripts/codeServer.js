@@ -171,6 +171,20 @@ function groupAlive(pid) {
   return killGroup(pid, 0);
 }
 
+/** State folders of runs older than a day (kept after failures for their logs) are removed. */
+function pruneOldRuns() {
+  const runs = path.join(CACHE_DIR, 'runs');
+  const cutoff = Date.now() - 24 * 3600 * 1000;
+  for (const name of fs.readdirSync(runs)) {
+    const dir = path.join(runs, name);
+    try {
+      if (fs.statSync(dir).mtimeMs < cutoff) fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another run removed it meanwhile
+    }
+  }
+}
+
 /**
  * Starts code-server isolated from the user's own VS Code state: private HOME, XDG folders and TMPDIR
  * under `baseDir`. It runs in its own session (setsid), so stop() can kill its whole process group:
@@ -195,6 +209,7 @@ async function startCodeServer(options = {}) {
   const installed = ensureCodeServer();
   const port = options.port ?? (await freePort());
   fs.mkdirSync(path.join(CACHE_DIR, 'runs'), { recursive: true });
+  pruneOldRuns();
   const baseDir = options.baseDir ?? fs.mkdtempSync(path.join(CACHE_DIR, 'runs', 'cs-'));
   const userDataDir = options.userDataDir ?? path.join(baseDir, 'user-data');
   const extensionsDir = options.extensionsDir ?? path.join(baseDir, 'extensions');

@@ -12,7 +12,7 @@ import { setLogSink } from '../host/log';
 import { PrivilegeError, SudoSetting } from '../host/privilege';
 import { SshConfigError } from '../host/sshConfig';
 import { discover } from '../discovery/discover';
-import { EnterError, EnterTarget, parseNsList, planEnter } from '../workflows/enter';
+import { EnterError, EnterPrivilegeError, EnterTarget, parseNsList, planEnter, requireEnterPrivilege } from '../workflows/enter';
 import { FileJournalStore, Journal } from '../workflows/journal';
 import { WorkflowError } from '../workflows/validate';
 import { NS_TYPES } from '../model/snapshot';
@@ -142,8 +142,11 @@ async function run(argv: string[]): Promise<number> {
       }
       const types = parseNsList(flag(args, 'ns') ?? NS_TYPES.join(','));
       return withHost(args, async (conn) => {
+        // Refuse before discovery: a limited snapshot would only say the container does not exist.
+        const host = await conn.connect();
+        requireEnterPrivilege(host, conn.label);
         const snapshot = await discover(conn);
-        const plan = planEnter(snapshot, targets[0], types, { program: args.rest, hostLabel: conn.label });
+        const plan = planEnter(snapshot, targets[0], types, { program: args.rest, hostLabel: conn.label, host });
         const r = await conn.exec(plan.argv, { privileged: true, timeoutMs: 10 * 60_000 });
         process.stdout.write(r.stdout);
         process.stderr.write(r.stderr);
@@ -221,7 +224,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as Error;
     let code = 1;
-    if (e instanceof UsageError || e instanceof HostSpecError || e instanceof SshConfigError || e instanceof EnterError || e instanceof WorkflowError) {
+    if (e instanceof EnterPrivilegeError) {
+      code = 3;
+    } else if (e instanceof UsageError || e instanceof HostSpecError || e instanceof SshConfigError || e instanceof EnterError || e instanceof WorkflowError) {
       code = 2;
     } else if (e instanceof ConnectionError || e instanceof PrivilegeError) {
       code = 3;

@@ -15,16 +15,24 @@ export interface DiscoverOptions {
   privileged?: boolean;
   /** Extra Docker daemon sockets (absolute paths) beyond those found from running dockerd processes. */
   dockerSockets?: readonly string[];
+  /**
+   * 'full' (default) reads everything; 'tree' skips the interfaces of every network namespace (one
+   * `ip` per namespace, the probe's costliest part), for the tree's first levels: namespaces,
+   * containers, processes. A 'tree' snapshot has no interfaces.
+   */
+  scope?: DiscoverScope;
   timeoutMs?: number;
   maxOutputBytes?: number;
   token?: CancellationTokenLike;
 }
 
+export type DiscoverScope = 'full' | 'tree';
+
 const SOCKET_PATH = /^\/[A-Za-z0-9_.@%+=:,/-]+$/;
 
 /** The argument vector discover() runs, exposed for tests and for the log. */
-export function probeArgv(dockerSockets: readonly string[] = []): string[] {
-  const args: string[] = [];
+export function probeArgv(dockerSockets: readonly string[] = [], scope: DiscoverScope = 'full'): string[] {
+  const args: string[] = scope === 'tree' ? ['--scope', 'tree'] : [];
   for (const s of dockerSockets) {
     if (!SOCKET_PATH.test(s) || s.includes('..')) {
       throw new Error(`Docker socket "${s}" is not an absolute path of plain characters; fix the setting.`);
@@ -35,7 +43,7 @@ export function probeArgv(dockerSockets: readonly string[] = []): string[] {
 }
 
 export async function discover(conn: HostConnection, opts: DiscoverOptions = {}): Promise<Snapshot> {
-  const argv = probeArgv(opts.dockerSockets);
+  const argv = probeArgv(opts.dockerSockets, opts.scope);
   const info = opts.hostInfo ?? (await conn.connect(opts.token));
   const privileged = opts.privileged ?? info.privilege !== 'limited';
   const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_PROBE_BYTES;

@@ -171,6 +171,10 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
         continue;
       }
       const task = ctrTasks.get(`${ns}/${id}`);
+      // The same container under another engine (docker's moby tasks, CRI): same init process.
+      if (task?.status === 'running' && out.some((o) => o.pid === task.pid)) {
+        continue;
+      }
       const nerd = [...nerdNames.entries()].find(([k]) => k === `${ns}/${id}` || (k.startsWith(ns + '/') && id.startsWith(k.slice(ns.length + 1))));
       const c = container('containerd', id, nerd?.[1] ?? id, image ?? '', task?.status ?? 'created', task?.status === 'running' ? task.pid : undefined);
       c.engineNamespace = ns;

@@ -12,9 +12,11 @@ if have timeout; then t() { timeout 15 "$@"; }; else t() { "$@"; }; fi
 nl='
 '
 extra_docker=
+scope=full
 while [ $# -gt 0 ]; do
   case $1 in
     --docker-socket) extra_docker="$extra_docker $2"; shift 2 ;;
+    --scope) scope=$2; shift 2 ;;
     *) shift ;;
   esac
 done
@@ -67,6 +69,8 @@ mounts=
 while read -r _ _ _ root mp _; do
   case $root in net:\[*\]) i=${root#net:[}; mounts="$mounts${i%]} $mp$nl" ;; esac
 done </proc/$$/mountinfo
+# Interfaces of every network namespace (scope full only): one ip per namespace, the costly part.
+nets() {
 inns() {
   p=$1; shift
   if [ "$p" = - ]; then "$@"; else nsenter --net="$p" "$@"; fi
@@ -95,6 +99,7 @@ done <<NSX_EOF
 $self -
 $mounts$cands
 NSX_EOF
+}
 
 # Engines: daemons and shims found in the process table give sockets, stores and ids. One grep finds
 # them, one more reads all their command lines, however many there are.
@@ -186,9 +191,8 @@ $dargs
 NSX_EOF
   dend
 fi
-docker_ok=
-
-if have docker; then
+eng_docker() {
+  have docker || return 0
   socks=$dk_socks
   [ -S /var/run/docker.sock ] && socks="$socks /run/docker.sock"
   case $DOCKER_HOST in unix://*) canon "${DOCKER_HOST#unix://}"; socks="$socks $CV" ;; esac
@@ -201,20 +205,23 @@ if have docker; then
     [ -S "$s" ] || continue
     if ids=$(t docker -H "unix://$s" ps -aq 2>&1); then
       say "@@docker $s"
-      docker_ok=1
       # One inspect for all ids; a container removed in between only drops out of the list.
       [ -n "$ids" ] && t docker -H "unix://$s" inspect --format "$fmt" $ids 2>/dev/null
     else
       warn "docker on $s: ${ids%%"$nl"*}"
     fi
   done
-fi
+}
 
-if have podman; then
+eng_podman() {
+  have podman || return 0
   # The default store, then each store a running conmon names (stopped containers of a custom store
   # without any running one stay unseen).
   pm_default=
-  [ -d /var/lib/containers/storage/overlay-containers ] && pm_default=1
+  # The default store only when it holds containers (a podman call costs hundreds of ms).
+  for f in /var/lib/containers/storage/*-containers/containers.json; do
+    [ -s "$f" ] && read -r x <"$f" && [ "$x" != "[]" ] && pm_default=1
+  done
   stores=
   while IFS= read -r rec; do
     [ -n "$rec" ] || continue
@@ -243,9 +250,10 @@ NSX_EOF
   done <<NSX_EOF
 $stores
 NSX_EOF
-fi
+}
 
-if have ctr; then
+eng_ctr() {
+  have ctr || return 0
   socks=$ct_socks
   [ -S /run/containerd/containerd.sock ] && socks="$socks /run/containerd/containerd.sock"
   for c in $ct_confs; do
@@ -261,7 +269,7 @@ if have ctr; then
     nss=$(t ctr -a "$s" namespaces ls -q 2>/dev/null) || { warn "ctr could not reach $s"; continue; }
     for n in $nss; do
       # Docker's own namespace only repeats the containers docker listed.
-      [ "$n" = moby ] && [ -n "$docker_ok" ] && continue
+      [ "$n" = moby ] && [ -n "$dk_socks" ] && have docker && continue
       say "@@ctr-containers $s $n"
       t ctr -a "$s" -n "$n" containers ls 2>/dev/null
       say "@@ctr-tasks $s $n"
@@ -272,8 +280,9 @@ if have ctr; then
       fi
     done
   done
-fi
+}
 
+eng_other() {
 if have crictl; then
   if p=$(t crictl pods -o json 2>/dev/null); then
     say "@@crictl-pods"; say "$p"
@@ -296,6 +305,22 @@ if have lxc-ls; then
 elif [ -d /var/lib/lxc ]; then
   say "@@lxc-dirs"
   ls -1 /var/lib/lxc 2>/dev/null
+fi
+}
+
+# Interfaces and each engine are independent and mostly wait on daemons: run them side by side, each
+# into its own file, and print the files in a fixed order.
+jobs="eng_docker eng_podman eng_ctr eng_other"
+[ "$scope" = tree ] || jobs="nets $jobs"
+tmpd=
+case $jobs in *" "*) tmpd=$(mktemp -d 2>/dev/null) || tmpd= ;; esac
+if [ -n "$tmpd" ] && [ -d "$tmpd" ]; then
+  trap 'rm -rf "$tmpd"' EXIT
+  for j in $jobs; do $j >"$tmpd/$j" 2>/dev/null & done
+  wait
+  for j in $jobs; do cat "$tmpd/$j"; done
+else
+  for j in $jobs; do $j; done
 fi
 
 read up1 _ </proc/uptime

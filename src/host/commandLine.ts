@@ -83,13 +83,21 @@ export function remoteCommandLine(argv: readonly string[], mode: PrivilegeMode):
 
 /**
  * The command line of an interactive terminal. A PTY session's close hangs up its processes, so no guard
- * is needed; with a sudo password, echo is off while sudo reads the password line written first, then
- * restored for the program.
+ * is needed. With a sudo password, echo is turned off and `readyMarker` printed: the caller writes the
+ * password line only once it sees the marker, because a password that reaches the terminal before
+ * `stty -echo` has run is echoed on screen. Once sudo has read it, echo is restored and the marker printed
+ * again: input typed before that would be discarded by sudo, so the caller holds it until then.
  */
-export function ptyCommandLine(argv: readonly string[], mode: PrivilegeMode): string {
+export function ptyCommandLine(argv: readonly string[], mode: PrivilegeMode, readyMarker?: string): string {
   if (mode.kind === 'sudo-password') {
-    const inner = withPrivilege(['sh', '-c', 'stty echo 2>/dev/null; exec "$@"', 'nsx-term', ...argv], mode);
-    return `stty -echo 2>/dev/null; exec ${commandLine(inner)}`;
+    const ready = readyMarker ? `printf %s ${quoteArg(readyMarker)}; ` : '';
+    const inner = withPrivilege(
+      readyMarker
+        ? ['sh', '-c', 'stty echo 2>/dev/null; printf %s "$1"; shift; exec "$@"', 'nsx-term', readyMarker, ...argv]
+        : ['sh', '-c', 'stty echo 2>/dev/null; exec "$@"', 'nsx-term', ...argv],
+      mode,
+    );
+    return `stty -echo 2>/dev/null; ${ready}exec ${commandLine(inner)}`;
   }
   return `exec ${commandLine(withPrivilege(argv, mode))}`;
 }

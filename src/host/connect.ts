@@ -2,11 +2,13 @@
  * From what the user typed to a HostConnection: `local`, an ssh-config alias, `user@host[:port]` or
  * `ssh://…`, resolved through the user's ssh config. Shared by the extension and the CLI.
  */
+import { promises as fsp } from 'fs';
+import { isIP } from 'net';
 import { parseHostSpec } from './hostSpec';
 import { ConnectionError, HostConnection } from './hostConnection';
 import { LocalConnection, LOCAL_HOST_ID } from './localConnection';
 import { SecretStoreLike, SudoSetting } from './privilege';
-import { loadSshConfig, resolveHost, ResolvedHost, SshConfigOptions } from './sshConfig';
+import { listConcreteHosts, loadSshConfig, LoadedSshConfig, resolveHost, ResolvedHost, SshConfigOptions } from './sshConfig';
 import { SshConnection, SshPrompts } from './sshConnection';
 
 export interface OpenOptions {
@@ -39,14 +41,54 @@ export async function resolveTarget(target: string, options: OpenOptions = {}): 
   }
   const config = await loadSshConfig(options.sshConfig);
   const resolved = resolveHost(config, spec);
+  const cliIdentities = options.identities ?? [];
   const override = (h: ResolvedHost): ResolvedHost => ({
     ...h,
-    identityFiles: [...(options.identities ?? []), ...h.identityFiles],
+    // As `ssh -i`: named files come first, and OpenSSH's default files are tried only when no file is named.
+    identityFiles: [...cliIdentities, ...(h.identityFilesFromConfig || cliIdentities.length === 0 ? h.identityFiles : [])],
+    identityFilesFromConfig: h.identityFilesFromConfig || cliIdentities.length > 0,
     identitiesOnly: h.identitiesOnly || (options.identities?.length ?? 0) > 0 ? h.identitiesOnly : false,
     userKnownHostsFiles: options.knownHosts?.length ? options.knownHosts : h.userKnownHostsFiles,
     globalKnownHostsFiles: options.knownHosts?.length ? [] : h.globalKnownHostsFiles,
   });
+  await refuseUnknownBareName(resolved.proxyJump[0] ?? resolved, config, '/etc/hosts');
   return { ...override(resolved), proxyJump: resolved.proxyJump.map(override) };
+}
+
+/**
+ * A single-word name that no ssh config knows (no Host block names it, no HostName maps it) and that is
+ * not in /etc/hosts is almost always a mistyped alias. OpenSSH would ask DNS for it (with the search
+ * domains), which is slow to fail and tells the resolver about names the user never meant to publish;
+ * refuse it instead, saying how to name the host. Full names (with a dot) and addresses go to DNS as usual.
+ * Only the first hop is checked: later hops are resolved by the jump host.
+ */
+async function refuseUnknownBareName(first: ResolvedHost, config: LoadedSshConfig, hostsFile: string): Promise<void> {
+  const name = first.hostname;
+  if (name.includes('.') || isIP(name) !== 0 || name.toLowerCase() === 'localhost') {
+    return;
+  }
+  if (first.hostname !== first.alias || listConcreteHosts(config).includes(first.alias)) {
+    return;
+  }
+  let hosts = '';
+  try {
+    hosts = await fsp.readFile(hostsFile, 'utf8');
+  } catch {
+    // no hosts file: nothing is listed there
+  }
+  const listed = hosts
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim().split(/\s+/).slice(1))
+    .some((names) => names.some((n) => n.toLowerCase() === name.toLowerCase()));
+  if (listed) {
+    return;
+  }
+  const files = config.files.map((f) => f.path).join(', ') || 'no ssh config file';
+  throw new ConnectionError(
+    `"${name}" is not a Host in your ssh config (${files}) nor a name in ${hostsFile}, and Namespace Explorer does ` +
+      `not look up single-word names in DNS. Add a Host block for it, or type its full name (${name}.example.com) or address.`,
+    'config',
+  );
 }
 
 export async function openConnection(target: string, options: OpenOptions = {}): Promise<HostConnection> {

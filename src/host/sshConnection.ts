@@ -4,11 +4,13 @@
  * as strictly as OpenSSH, authenticates in OpenSSH's order, decides privilege once, and reconnects with
  * backoff after a dropped link.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import { Client, ClientChannel, ConnectConfig, utils as sshUtils } from 'ssh2';
 import { commandLine, PrivilegeMode, ptyCommandLine, remoteCommandLine } from './commandLine';
 import { Emitter } from './events';
+import { loadIdentity } from './identity';
 import { ExecCollector } from './execCollector';
 import {
   CancellationTokenLike,
@@ -187,15 +189,26 @@ export class SshConnection implements HostConnection {
     }
     if (!this.privilege) {
       const fixed = this.options.sudoPassword;
-      this.privilege = await decidePrivilege((argv, mode, stdin) => this.run(argv, mode, { stdin }), {
-        hostLabel: this.label,
-        secretKey: `sudo:${this.id}`,
-        setting: this.options.sudo ?? 'auto',
-        prompts:
-          fixed !== undefined ? { sudoPassword: async (_h, _u, retry) => (retry ? undefined : fixed) } : this.options.prompts,
-        secrets: this.options.secrets,
-        log: this.log,
-      });
+      try {
+        this.privilege = await decidePrivilege((argv, mode, stdin) => this.run(argv, mode, { stdin }), {
+          hostLabel: this.label,
+          secretKey: `sudo:${this.id}`,
+          setting: this.options.sudo ?? 'auto',
+          prompts:
+            fixed !== undefined ? { sudoPassword: async (_h, _u, retry) => (retry ? undefined : fixed) } : this.options.prompts,
+          secrets: this.options.secrets,
+          log: this.log,
+        });
+      } catch (e) {
+        // Without a privilege decision the host is unusable: close the link rather than leave it open
+        // in state "connecting".
+        this.hops = [];
+        for (const h of [...hops].reverse()) {
+          h.client.end();
+        }
+        this.setState({ kind: 'disconnected', reason: (e as Error).message });
+        throw e;
+      }
     }
     this.info = {
       label: this.label,
@@ -215,6 +228,8 @@ export class SshConnection implements HostConnection {
       const client = new Client();
       let hostKeyFailure: ConnectionError | undefined;
       const tried: string[] = [];
+      /** Why identity files the user named could not be used, added to an authentication failure. */
+      const problems: string[] = [];
       let settled = false;
       const fail = (err: ConnectionError) => {
         if (!settled) {
@@ -233,7 +248,8 @@ export class SshConnection implements HostConnection {
         } else if (e.level === 'client-authentication') {
           fail(
             new ConnectionError(
-              `Authentication to ${where} failed. Tried: ${tried.length ? [...new Set(tried)].join(', ') : 'no method'}.`,
+              `Authentication to ${where} failed. Tried: ${tried.length ? [...new Set(tried)].join(', ') : 'no method'}.` +
+                problems.map((p) => ` ${p}`).join(''),
               'auth',
             ),
           );
@@ -262,7 +278,7 @@ export class SshConnection implements HostConnection {
             },
           );
         }) as unknown as ConnectConfig['hostVerifier'],
-        authHandler: this.authHandler(target, tried, isFinal) as unknown as ConnectConfig["authHandler"],
+        authHandler: this.authHandler(target, tried, problems, isFinal) as unknown as ConnectConfig["authHandler"],
       };
       try {
         client.connect(config);
@@ -338,7 +354,7 @@ export class SshConnection implements HostConnection {
   }
 
   /** OpenSSH's order: agent, identity files, password, keyboard-interactive. */
-  private authHandler(target: ResolvedHost, tried: string[], isFinal: boolean) {
+  private authHandler(target: ResolvedHost, tried: string[], problems: string[], isFinal: boolean) {
     type Auth = Record<string, unknown> & { type: string };
     const queue: Array<() => Promise<Auth | undefined>> = [];
     const username = target.user;
@@ -350,7 +366,7 @@ export class SshConnection implements HostConnection {
       });
     }
     for (const file of target.identityFiles) {
-      queue.push(async () => this.identityAuth(username, file, tried));
+      queue.push(async () => this.identityAuth(username, file, tried, target.identityFilesFromConfig ? problems : undefined));
     }
     queue.push(async () => {
       const password = this.loginPassword ?? (await this.options.prompts?.password(this.hopLabel(target, isFinal), username));
@@ -418,14 +434,23 @@ export class SshConnection implements HostConnection {
     return isFinal ? this.label : `${target.user}@${target.hostname} (jump host)`;
   }
 
-  private async identityAuth(username: string, file: string, tried: string[]): Promise<Record<string, unknown> & { type: string } | undefined> {
+  /** `problems` is given for files the user named (config or --identity), whose failure is worth telling. */
+  private async identityAuth(
+    username: string,
+    file: string,
+    tried: string[],
+    problems?: string[],
+  ): Promise<Record<string, unknown> & { type: string } | undefined> {
     let data: Buffer;
     try {
       data = await fs.promises.readFile(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') {
-        this.log.warn(`cannot read identity file ${file}: ${(e as Error).message}`);
+      if (code !== 'ENOENT' || problems) {
+        // loadIdentity words why (missing, a folder, permissions) and what to do.
+        const { message } = await loadIdentity(file);
+        this.log.warn(message);
+        problems?.push(message);
       }
       return undefined;
     }
@@ -435,6 +460,7 @@ export class SshConnection implements HostConnection {
     for (let attempt = 0; parsed instanceof Error && /encrypted|passphrase|bad decrypt/i.test(parsed.message) && attempt < 3; attempt++) {
       passphrase = await this.options.prompts?.passphrase(file, retry);
       if (passphrase === undefined) {
+        problems?.push(`Identity file ${file} is protected by a passphrase, and none was given.`);
         return undefined;
       }
       redact(passphrase);
@@ -443,6 +469,7 @@ export class SshConnection implements HostConnection {
     }
     if (parsed instanceof Error) {
       this.log.warn(`identity file ${file} not usable: ${parsed.message}`);
+      problems?.push(`Identity file ${file} is not usable: ${parsed.message}.`);
       return undefined;
     }
     if (passphrase !== undefined) {
@@ -584,7 +611,12 @@ export class SshConnection implements HostConnection {
     const client = this.client;
     const decision = this.privilege;
     const mode: PrivilegeMode = options.privileged && decision ? decision.mode : { kind: 'none' };
-    const line = ptyCommandLine(argv, mode);
+    const password = mode.kind === 'sudo-password' ? decision?.password : undefined;
+    // With a sudo password, the remote side prints this marker once echo is off (then the password is
+    // written, so it never shows on screen) and again once sudo is done with the terminal (then queued
+    // input is written, which sudo would otherwise discard). Output is held until then, markers removed.
+    const ready = password !== undefined ? `nsx-ready-${crypto.randomBytes(8).toString('hex')}` : undefined;
+    const line = ptyCommandLine(argv, mode, ready);
     this.log.info(`terminal: ${commandLine(argv)}${mode.kind.startsWith('sudo') ? ' (sudo)' : ''}`);
     const stream = await new Promise<ClientChannel>((resolve, reject) => {
       client.exec(
@@ -594,23 +626,66 @@ export class SshConnection implements HostConnection {
       );
     });
     this.ptys.add(stream);
-    if (mode.kind === 'sudo-password' && decision?.password !== undefined) {
-      stream.write(`${decision.password}\n`);
-    }
     const dataEmitter = new Emitter<Buffer>();
     const exitEmitter = new Emitter<{ code: number | null; signal?: string }>();
     let exit: { code: number | null; signal?: string } = { code: null };
-    stream.on('data', (c: Buffer) => dataEmitter.fire(c));
-    stream.stderr.on('data', (c: Buffer) => dataEmitter.fire(c));
+    let held: Buffer | undefined = ready !== undefined ? Buffer.alloc(0) : undefined;
+    let markersSeen = 0;
+    const queued: Array<string | Buffer> = [];
+    const release = () => {
+      const out = held;
+      held = undefined;
+      for (const q of queued.splice(0)) {
+        stream.write(q);
+      }
+      if (out && out.length > 0) {
+        dataEmitter.fire(out);
+      }
+    };
+    const onOutput = (c: Buffer) => {
+      if (held === undefined || ready === undefined) {
+        dataEmitter.fire(c);
+        return;
+      }
+      held = Buffer.concat([held, c]);
+      let at: number;
+      while (held !== undefined && (at = held.indexOf(ready)) >= 0) {
+        held = Buffer.concat([held.subarray(0, at), held.subarray(at + ready.length)]);
+        markersSeen++;
+        if (markersSeen === 1) {
+          stream.write(`${password}\n`);
+        } else {
+          release();
+        }
+      }
+      if (held !== undefined && held.length > 65_536) {
+        // The markers never came (an odd login shell); show what there is and let the user type.
+        this.log.warn('terminal: no ready marker from the host; sudo may be waiting for its password');
+        release();
+      }
+    };
+    stream.on('data', onOutput);
+    stream.stderr.on('data', onOutput);
     stream.on('exit', (code: number | null, signal?: string) => {
       exit = { code, signal: signal ?? undefined };
     });
     stream.on('close', () => {
       this.ptys.delete(stream);
+      if (held !== undefined && held.length > 0) {
+        dataEmitter.fire(held);
+      }
+      held = undefined;
+      queued.length = 0;
       exitEmitter.fire(exit);
     });
     return {
-      write: (data) => stream.write(data),
+      write: (data) => {
+        if (held !== undefined) {
+          queued.push(data);
+        } else {
+          stream.write(data);
+        }
+      },
       resize: (size: PtySize) => stream.setWindow(size.rows, size.cols, 0, 0),
       onData: (l) => dataEmitter.event(l),
       onExit: (l) => exitEmitter.event((e) => l(e.code, e.signal)),

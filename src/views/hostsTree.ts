@@ -190,7 +190,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
       .map((n) => n.inode)
       .filter((inode) => !(this.filter.hideHostNamespaces && index.isInitial('net', inode)))
       .filter((inode) => this.matchNetns(index, inode))
-      .sort((a, b) => rank(a) - rank(b) || index.netLabel(a).localeCompare(index.netLabel(b)));
+      .sort((a, b) => rank(a) - rank(b) || index.netLabel(a).localeCompare(index.netLabel(b), undefined, { numeric: true }));
   }
 
   private engineChildren(index: SnapshotIndex, node: Node & { kind: 'engine' }): Node[] {
@@ -209,7 +209,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
   private containersOf(index: SnapshotIndex, parent: Node, engine: ContainerEngine, pod?: string): Node[] {
     return this.filteredContainers(index, engine)
       .filter((c) => (pod === undefined ? !c.pod : c.pod?.name === pod))
-      .sort((a, b) => Number(running(b)) - Number(running(a)) || a.name.localeCompare(b.name))
+      .sort((a, b) => Number(running(b)) - Number(running(a)) || a.name.localeCompare(b.name, undefined, { numeric: true }))
       .map((c) => ({ kind: 'container', hostId: parent.hostId, id: `${parent.hostId}/containers/${c.engine}/${c.id}`, containerId: c.id, parent }));
   }
 

@@ -5,6 +5,7 @@
  */
 import { ContainerInfo, NamespaceInfo, NS_TYPES, NsType, Snapshot } from '../model/snapshot';
 import { SnapshotIndex } from '../model/snapshotIndex';
+import type { PrivilegeLevel } from '../host/hostConnection';
 
 export type EnterTarget =
   | { kind: 'container'; name: string }
@@ -13,6 +14,33 @@ export type EnterTarget =
   | { kind: 'namespace'; type: NsType; inode: number };
 
 export class EnterError extends Error {}
+
+/** Entering refused because the connection cannot act as root on the host. */
+export class EnterPrivilegeError extends EnterError {}
+
+/** What planEnter needs to know about who the connection acts as. */
+export interface EnterHost {
+  user: string;
+  privilege: PrivilegeLevel;
+  /** Why the privilege is limited, when it is (e.g. "nsxnosudo may not use sudo"). */
+  note?: string;
+}
+
+/**
+ * nsenter into another process's namespaces needs root (CAP_SYS_ADMIN and ptrace access); without it the
+ * host answers "Operation not permitted", and a limited snapshot does not even list the containers. Say so
+ * before trying.
+ */
+export function requireEnterPrivilege(host: EnterHost, hostLabel: string): void {
+  if (host.privilege !== 'limited') {
+    return;
+  }
+  const why = host.note ? ` (${host.note})` : '';
+  throw new EnterPrivilegeError(
+    `Entering namespaces on ${hostLabel} needs root: ${host.user} is not root and cannot use sudo${why}. ` +
+      'Connect as root or as a user allowed to use sudo.',
+  );
+}
 
 const NSENTER_FLAG: Record<NsType, string> = {
   net: '--net',
@@ -32,6 +60,8 @@ const NSENTER_FLAG: Record<NsType, string> = {
  */
 const PICK_SHELL = [
   'r=$1; shift',
+  // A target that exited since the snapshot would otherwise look like a target without a shell.
+  'if [ -n "$r" ] && [ ! -d "$r/" ]; then echo "nsx: the target process is gone (${r%/root} no longer exists); refresh and try again" >&2; exit 1; fi',
   'for s in /bin/bash /bin/sh; do if [ -x "$r$s" ]; then exec "$@" "$s"; fi; done',
   'if [ -x "$r/bin/busybox" ]; then exec "$@" /bin/busybox sh; fi',
   'echo "nsx: no shell found in the target (tried /bin/bash, /bin/sh, /bin/busybox sh); set nsExplorer.terminal.shell" >&2',
@@ -86,8 +116,11 @@ export function planEnter(
   snapshot: Snapshot,
   target: EnterTarget,
   types: readonly NsType[],
-  options: { program?: string[]; shell?: string; hostLabel: string },
+  options: { program?: string[]; shell?: string; hostLabel: string; host?: EnterHost },
 ): EnterPlan {
+  if (options.host) {
+    requireEnterPrivilege(options.host, options.hostLabel);
+  }
   const index = new SnapshotIndex(snapshot);
   let pid: number | undefined;
   let label: string;

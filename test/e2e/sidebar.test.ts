@@ -16,7 +16,8 @@ describe('Namespaces side bar', function () {
 
   after(async function () {
     this.timeout(30_000);
-    await wb?.stop();
+    const failed = this.test?.parent?.tests.some((t) => t.state === 'failed') ?? false;
+    await wb?.stop(failed);
   });
 
   it('has "Namespaces" in the activity bar', async () => {

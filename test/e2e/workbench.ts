@@ -71,9 +71,12 @@ export class Workbench {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Stops the browser and the server; the state folder (code-server log, profile) is kept on request. */
+  async stop(keepState = false): Promise<void> {
     await this.context.close().catch(() => undefined);
     await this.server.stop();
+    if (keepState || process.env.NSX_KEEP_RUNS) console.log(`[e2e] code-server state and log kept in ${this.server.baseDir}`);
+    else fs.rmSync(this.server.baseDir, { recursive: true, force: true });
   }
 
   /** The tab of the "Namespaces" container in the activity bar. */
@@ -130,6 +133,12 @@ export class Workbench {
     await input.fill(`>${title}`);
     await this.quickInput().locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first().waitFor();
     await this.page.keyboard.press('Enter');
+    // The palette closes (or the command's own quick input replaces it) before the next step may type.
+    // (a string: this project compiles without the DOM library)
+    await this.page.waitForFunction(`(() => {
+      const box = document.querySelector('.quick-input-widget .quick-input-box input');
+      return !box || !box.value.startsWith('>') || !box.checkVisibility();
+    })()`);
   }
 
   /** Chooses the quick-pick item containing `text`. */
@@ -143,6 +152,12 @@ export class Workbench {
     const input = this.quickInput().locator('.quick-input-box input');
     await input.waitFor();
     await input.fill(text);
+    // A quick pick that builds an item from the typed value updates its list asynchronously: Enter before
+    // that accepts the old selection or nothing.
+    const list = this.quickInput().locator('.quick-input-list');
+    if (await list.isVisible()) {
+      await list.locator('.monaco-list-row').filter({ hasText: text }).first().waitFor({ timeout: 5000 }).catch(() => undefined);
+    }
     await this.page.keyboard.press('Enter');
   }
 

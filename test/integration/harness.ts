@@ -1,4 +1,5 @@
 // Shared by the integration and e2e runners (plain Node, never inside the extension host).
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { BrowserContext } from 'playwright-core';
@@ -55,6 +56,11 @@ export const CHROMIUM_ARGS = [
 
 /** A persistent context on a fresh profile (launch() refuses --user-data-dir). */
 export async function launchChromium(profileDir: string): Promise<BrowserContext> {
+  const installer = path.join(ROOT, 'scripts', 'install-deps.sh');
+  if (!fs.existsSync(CHROMIUM) && fs.existsSync(installer)) {
+    console.log(`[harness] ${CHROMIUM} is missing: running scripts/install-deps.sh browser`);
+    spawnSync('bash', [installer, 'browser'], { cwd: ROOT, stdio: 'inherit' });
+  }
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: run "bash scripts/install-deps.sh browser" (or set NSX_CHROMIUM)`);
   }

@@ -352,12 +352,22 @@ describe('host layer against the lab sshd', function () {
       const c = await conn(direct('nsxpass'), { prompts });
       await assert.rejects(c.connect(), (e: unknown) => e instanceof PrivilegeError && /sudo password .* wrong 3 times/.test((e as Error).message));
       assert.deepStrictEqual(calls.sudo, [false, true, true]);
-      assert.notStrictEqual(c.state.kind, 'connected', 'a failed privilege decision must not leave the host connected');
+      assert.strictEqual(c.state.kind, 'disconnected', 'a failed privilege decision must close the link, not stay "connecting"');
     });
 
     it('nsxnosudo is level limited with a note, and a privileged exec runs unprivileged', async function () {
       const c = await conn(direct('nsxnosudo'), { identities: [lab.keys.ed25519.path] });
       assert.strictEqual((await c.connect()).privilege, 'limited');
+      // sudo -n cannot tell "not in sudoers" from "needs a password" without one
+      assert.match(c.privilegeDecision?.note ?? '', /sudo needs a password for nsxnosudo/);
+      assert.strictEqual((await c.exec(['id', '-u'], { privileged: true })).stdout.trim(), String(lab.users.nsxnosudo.uid));
+    });
+
+    it('nsxnosudo answering the sudo prompt is told it may not use sudo', async function () {
+      const { prompts, calls } = scriptedPrompts({ sudo: [lab.users.nsxnosudo.password!] });
+      const c = await conn(direct('nsxnosudo'), { identities: [lab.keys.ed25519.path], prompts });
+      assert.strictEqual((await c.connect()).privilege, 'limited');
+      assert.deepStrictEqual(calls.sudo, [false]);
       assert.match(c.privilegeDecision?.note ?? '', /nsxnosudo may not use sudo/);
       assert.strictEqual((await c.exec(['id', '-u'], { privileged: true })).stdout.trim(), String(lab.users.nsxnosudo.uid));
     });

@@ -184,6 +184,7 @@ lab_down() {
     ids=$(timeout 10 docker ps -aq 2>/dev/null || true)
     [[ -n $ids ]] && timeout 30 docker rm -f $ids >/dev/null 2>&1 || true
   fi
+  ctr_down
   vlog "down: docker rm done at $(($(now_ms) - t0)) ms"
   p=$(read_pid "$LAB_DIR/docker.pid")
   if pid_alive "$p"; then
@@ -488,6 +489,59 @@ start_podman() {
   PODMAN_SKIPPED="podman run failed: ${err:-no OCI runtime (crun, runc) installed}"
 }
 
+CTR_SKIPPED=
+CTR_NS=nsx-lab
+CTR_SOCK=$EXEC_ROOT/containerd/containerd.sock
+ctr_lab() { timeout 60 ctr -a "$CTR_SOCK" -n "$CTR_NS" "$@"; }
+# Optional: a plain containerd container (ctr, namespace nsx-lab) on dockerd's managed containerd, with
+# its own empty netns (no CNI), so discovery sees containerd next to docker's moby namespace.
+start_ctr() {
+  if ! command -v ctr >/dev/null; then CTR_SKIPPED="ctr is not installed"; return 0; fi
+  wait_until 50 0.1 "containerd on $CTR_SOCK" test -S "$CTR_SOCK" || { CTR_SKIPPED="no containerd socket $CTR_SOCK"; return 0; }
+  mkdir -p "$LAB_DIR/ctr/runc"
+  if ! { timeout 60 docker save -o "$LAB_DIR/ctr/image.tar" "$IMAGE" &&
+    ctr_lab images import "$LAB_DIR/ctr/image.tar"; } >"$LAB_DIR/ctr.log" 2>&1; then
+    CTR_SKIPPED="ctr import failed: $(tail -n1 "$LAB_DIR/ctr.log")"
+    return 0
+  fi
+  rm -f "$LAB_DIR/ctr/image.tar"
+  local sn
+  for sn in overlayfs native; do
+    # runc state under the lab dir, not /run/containerd/runc
+    if ctr_lab run -d --null-io --snapshotter "$sn" --runc-root "$LAB_DIR/ctr/runc" \
+      "docker.io/library/$IMAGE" lab-ctr1 sleep "$SLEEP_SECS" >>"$LAB_DIR/ctr.log" 2>&1; then
+      echo "$sn" >"$LAB_DIR/ctr/snapshotter"
+      return 0
+    fi
+    ctr_lab containers delete lab-ctr1 >/dev/null 2>&1 || true
+  done
+  CTR_SKIPPED="ctr run failed: $(tail -n1 "$LAB_DIR/ctr.log")"
+}
+
+# Kills and deletes the ctr container while containerd still runs (before dockerd stops).
+ctr_down() {
+  [[ -S $CTR_SOCK ]] && command -v ctr >/dev/null || return 0
+  ctr_lab tasks kill -s SIGKILL lab-ctr1 >/dev/null 2>&1 || true
+  local i
+  for ((i = 0; i < 50; i++)); do
+    ctr_lab tasks delete lab-ctr1 >/dev/null 2>&1 && break
+    ctr_lab tasks ls -q 2>/dev/null | grep -qx lab-ctr1 || break
+    sleep 0.1
+  done
+  ctr_lab containers delete lab-ctr1 >/dev/null 2>&1 || true
+}
+
+ctr_json() {
+  if [[ -n $CTR_SKIPPED ]]; then
+    printf '{ "skipped": %s }' "$(json_str "$CTR_SKIPPED")"
+    return
+  fi
+  local pid status
+  read -r _ pid status < <(ctr_lab tasks ls 2>/dev/null | awk '$1 == "lab-ctr1"')
+  printf '{ "socket": "%s", "namespace": "%s", "snapshotter": "%s",\n    "containers": { "lab-ctr1": { "id": "lab-ctr1", "pid": %s, "status": "%s", "image": "docker.io/library/%s" } } }' \
+    "$CTR_SOCK" "$CTR_NS" "$(cat "$LAB_DIR/ctr/snapshotter")" "$(json_num_or_null "$pid")" "${status,,}" "$IMAGE"
+}
+
 netns_inode() { stat -L -c %i "/run/netns/$1"; }
 
 write_lab_json() {
@@ -595,6 +649,7 @@ write_lab_json() {
     }
   },
   "podman": $podman_json,
+  "ctr": $(ctr_json),
   "netns": {
     "nsx_a": { "inode": $(netns_inode nsx_a), "holderPid": $(read_pid "$LAB_DIR/hold-nsx_a.pid") },
     "nsx_b": { "inode": $(netns_inode nsx_b), "holderPid": null },
@@ -669,6 +724,8 @@ lab_up() {
   step make_nested
   step start_containers
   step start_podman
+  step start_ctr
+  [[ -z $CTR_SKIPPED ]] || log "up: ctr skipped: $CTR_SKIPPED"
   [[ -z $PODMAN_SKIPPED ]] || log "up: podman skipped: $PODMAN_SKIPPED"
   wait_until 50 0.1 "sshd in nsx_ssh on 10.200.9.2:22" tcp_open 10.200.9.2 22 ||
     die "inner sshd did not start; see $LAB_DIR/sshd-inner.log"

@@ -30,6 +30,7 @@ describe('probe script', () => {
   it('passes docker sockets as positional arguments and refuses odd paths', () => {
     assert.deepStrictEqual(probeArgv(['/run/nsx-lab/docker.sock']).slice(3), ['sh', '--docker-socket', '/run/nsx-lab/docker.sock']);
     assert.throws(() => probeArgv(['relative.sock']), /not an absolute path/);
+    assert.deepStrictEqual(probeArgv([], 'tree').slice(3), ['sh', '--scope', 'tree']);
     assert.throws(() => probeArgv(['/run/$(id).sock']), /not an absolute path/);
   });
 });

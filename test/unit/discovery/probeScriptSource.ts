@@ -32,7 +32,8 @@ export function renderProbeScriptTs(probeSh: string): string {
  * \`NSX_UPDATE_PROBE=1 npx mocha out/test/unit/discovery/probeScript.test.js\`).
  *
  * Positional parameters: \`--docker-socket PATH\` (repeatable) adds Docker sockets to those found from
- * running dockerd processes, DOCKER_HOST and /var/run/docker.sock.
+ * running dockerd processes, DOCKER_HOST and /var/run/docker.sock; \`--scope tree\` skips the interfaces
+ * of every network namespace.
  */
 
 /** Bumped when the section format changes, so a parser never misreads another probe. */

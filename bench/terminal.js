@@ -1,0 +1,189 @@
+// "Enter namespace" terminal start-up: time from openPty(planEnter(all namespaces of lab-c1)) on an
+// already-open SSH connection to the first byte the shell sends, against `ssh -tt … nsenter -t PID -a
+// /bin/sh` with a new connection each time (what a user would otherwise type). Runs against the lab
+// (root@127.0.0.1:2222) with the compiled modules under out/ (npx tsc -p tsconfig.test.json).
+// Called by scripts/bench.js; `node bench/terminal.js` prints the markdown alone.
+'use strict';
+
+const { spawn } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..');
+const RUNS = 9;
+const WARMUP = 1;
+/** Every wait is bounded: a start-up slower than this counts as a failure of the bench. */
+const FIRST_BYTE_TIMEOUT_MS = 20_000;
+const EXIT_TIMEOUT_MS = 10_000;
+const TARGET_RATIO = 0.5;
+
+function compiled(rel) {
+  const file = path.join(ROOT, 'out', rel);
+  if (!fs.existsSync(file)) {
+    throw new Error(`${file} is missing: compile first with \`npx tsc -p tsconfig.test.json\`.`);
+  }
+  return require(file);
+}
+
+function nowMs() {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median, min: s[0], max: s[s.length - 1], n: s.length };
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+/** One terminal on the open connection: ms to the first byte; the shell is then told to exit. */
+async function oursOnce(conn, argv) {
+  const t0 = nowMs();
+  const channel = await conn.openPty(argv, { cols: 80, rows: 24, privileged: true });
+  let firstAt;
+  const first = new Promise((resolve) => {
+    const sub = channel.onData(() => {
+      firstAt ??= nowMs();
+      sub.dispose();
+      resolve();
+    });
+  });
+  const exited = new Promise((resolve) => channel.onExit(resolve));
+  try {
+    await withTimeout(first, FIRST_BYTE_TIMEOUT_MS, 'the first byte of the terminal');
+    channel.write('exit\n');
+    await withTimeout(exited, EXIT_TIMEOUT_MS, 'the terminal to close');
+  } finally {
+    channel.close();
+  }
+  return firstAt - t0;
+}
+
+/** `ssh -tt` with a new connection: ms from spawn to the first byte on its stdout. */
+function sshOnce(lab, pid) {
+  return new Promise((resolve, reject) => {
+    const t0 = nowMs();
+    const args = [
+      '-tt', '-F', '/dev/null',
+      '-i', lab.keys.ed25519.path,
+      '-o', 'IdentitiesOnly=yes',
+      '-o', `UserKnownHostsFile=${lab.ssh.knownHosts}`,
+      '-o', 'GlobalKnownHostsFile=/dev/null',
+      '-o', 'StrictHostKeyChecking=yes',
+      '-o', 'BatchMode=yes',
+      '-o', 'LogLevel=ERROR',
+      '-p', String(lab.ssh.port),
+      `root@${lab.ssh.host}`,
+      'nsenter', '-t', String(pid), '-a', '/bin/sh',
+    ];
+    const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SSH_AUTH_SOCK: '' } });
+    let firstAt;
+    let stderr = '';
+    const killer = setTimeout(() => child.kill('SIGKILL'), FIRST_BYTE_TIMEOUT_MS + EXIT_TIMEOUT_MS);
+    child.stdout.on('data', () => {
+      if (firstAt === undefined) {
+        firstAt = nowMs();
+        child.stdin.write('exit\n');
+      }
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d.toString();
+    });
+    child.on('error', (e) => {
+      clearTimeout(killer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      if (firstAt === undefined) {
+        reject(new Error(`ssh -tt ended (code ${code}) before any output: ${stderr.trim()}`));
+      } else {
+        resolve(firstAt - t0);
+      }
+    });
+  });
+}
+
+function fmt(ms) {
+  return ms.toFixed(1);
+}
+
+async function benchTerminal() {
+  const { loadLab } = compiled('test/lab/labEnv.js');
+  const { openConnection } = compiled('src/host/connect.js');
+  const { discover } = compiled('src/discovery/discover.js');
+  const { planEnter } = compiled('src/workflows/enter.js');
+  const { NS_TYPES } = compiled('src/model/snapshot.js');
+  const lab = loadLab();
+  const label = `root@${lab.ssh.host}:${lab.ssh.port}`;
+  const conn = await openConnection(label, {
+    identities: [lab.keys.ed25519.path],
+    knownHosts: [lab.ssh.knownHosts],
+    agentSocket: '',
+    reconnect: false,
+  });
+  const ours = [];
+  const ssh = [];
+  let pid;
+  try {
+    const info = await conn.connect();
+    const snapshot = await discover(conn);
+    const plan = planEnter(snapshot, { kind: 'container', name: 'lab-c1' }, NS_TYPES, { hostLabel: label, host: info });
+    pid = snapshot.containers.find((c) => c.name === 'lab-c1').pid;
+    for (let i = 0; i < WARMUP; i++) {
+      await oursOnce(conn, plan.argv);
+      await sshOnce(lab, pid);
+    }
+    // Interleaved, so load from anything else on the machine falls on both alike.
+    for (let i = 0; i < RUNS; i++) {
+      ours.push(await oursOnce(conn, plan.argv));
+      ssh.push(await sshOnce(lab, pid));
+    }
+  } finally {
+    conn.dispose();
+  }
+  const a = stats(ours);
+  const b = stats(ssh);
+  const ratio = a.median / b.median;
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const markdown = [
+    '### Enter namespace: terminal start-up (time to first byte)',
+    '',
+    `Target: all namespaces of lab-c1 (PID ${pid}, busybox /bin/sh) on ${label}; ${RUNS} runs each after ${WARMUP} warm-up, interleaved; load average ${load} on ${os.cpus().length} CPUs.`,
+    '',
+    '| path | median ms | min ms | max ms | runs |',
+    '|---|---:|---:|---:|---:|',
+    `| openPty on the open connection (planEnter, shell picker) | ${fmt(a.median)} | ${fmt(a.min)} | ${fmt(a.max)} | ${a.n} |`,
+    `| \`ssh -tt … nsenter -t ${pid} -a /bin/sh\` (new connection) | ${fmt(b.median)} | ${fmt(b.min)} | ${fmt(b.max)} | ${b.n} |`,
+    '',
+    `Ratio of medians (ours / ssh -tt): **${ratio.toFixed(2)}×** (target ≤ ${TARGET_RATIO}×: ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'}).`,
+    '',
+  ].join('\n');
+  return { markdown, ours: a, ssh: b, ratio };
+}
+
+module.exports = { benchTerminal };
+
+if (require.main === module) {
+  benchTerminal().then(
+    (r) => {
+      process.stdout.write(r.markdown);
+      process.exit(0);
+    },
+    (e) => {
+      process.stderr.write(`bench/terminal.js: ${e.message}\n`);
+      process.exit(1);
+    },
+  );
+}

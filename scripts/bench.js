@@ -1,0 +1,251 @@
+#!/usr/bin/env node
+// `npm run bench`: how long a refresh takes against the lab over one SSH connection, next to one `lsns`.
+// Needs root (lab, namespaces). Brings the lab up when it is not (and down again at the end), compiles
+// out/ when missing, grows the host for the scale step and always removes what it made. Writes
+// bench/RESULTS.md and prints it. Bounded: ~1-3 minutes.
+'use strict';
+const { execFileSync, spawn, spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const labJson = path.join(process.env.NSX_LAB_DIR || '/run/nsx-lab', 'lab.json');
+const RUNS = Number(process.env.NSX_BENCH_RUNS || 7);
+const SCALE_RUNS = 5;
+const SCALE_PROCS = 2000; // extra sleeps, in SCALE_PIDNS PID namespaces
+const SCALE_PIDNS = 4;
+const SCALE_NETNS = 100; // named netns nsxbench_N (bind mounts, no process)
+const LSNS = ['lsns', '-J', '-o', 'NS,TYPE,NPROCS,PID,PPID,COMMAND,NSFS'];
+
+function log(m) {
+  process.stderr.write(`bench: ${m}\n`);
+}
+
+function sh(cmd, args, opts = {}) {
+  return execFileSync(cmd, args, { encoding: 'utf8', timeout: 120_000, stdio: ['pipe', 'pipe', 'pipe'], ...opts });
+}
+
+function stats(ms) {
+  const s = [...ms].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median, min: s[0], max: s[s.length - 1], n: s.length };
+}
+
+async function timeIt(f) {
+  const t = process.hrtime.bigint();
+  const v = await f();
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, v };
+}
+
+async function series(n, f) {
+  const ms = [];
+  for (let i = 0; i < n; i++) {
+    ms.push((await timeIt(f)).ms);
+  }
+  return stats(ms);
+}
+
+// ------------------------------------------------------------------------------------ scale fixtures
+const scale = { pidnsProcs: [], netns: [] };
+
+function netnsBatch(verb, names) {
+  if (names.length) {
+    spawnSync('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns ${verb} ${n}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'], timeout: 60_000 });
+  }
+}
+
+function leftoverNetns() {
+  const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 10_000 });
+  return (r.stdout || '').split('\n').map((l) => l.split(' ')[0]).filter((n) => /^nsxbench_\d+$/.test(n));
+}
+
+async function growHost() {
+  // SCALE_PIDNS PID namespaces, each an init shell holding SCALE_PROCS/SCALE_PIDNS sleeps;
+  // --kill-child: when unshare dies, the namespace's init and with it every sleep die too.
+  const per = SCALE_PROCS / SCALE_PIDNS;
+  for (let i = 0; i < SCALE_PIDNS; i++) {
+    const c = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'sh', '-c',
+      `i=0; while [ $i -lt ${per} ]; do sleep 600 & i=$((i+1)); done; echo ready; wait`], { stdio: ['ignore', 'pipe', 'ignore'], detached: false });
+    scale.pidnsProcs.push(c);
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('PID namespace did not start in 30 s')), 30_000);
+      c.stdout.on('data', (d) => d.toString().includes('ready') && (clearTimeout(timer), resolve()));
+      c.on('exit', () => (clearTimeout(timer), reject(new Error('unshare exited'))));
+    });
+  }
+  scale.netns = Array.from({ length: SCALE_NETNS }, (_, i) => `nsxbench_${i}`);
+  netnsBatch('add', scale.netns);
+  const made = leftoverNetns().length;
+  if (made !== SCALE_NETNS) {
+    throw new Error(`made ${made} of ${SCALE_NETNS} netns`);
+  }
+}
+
+function shrinkHost() {
+  for (const c of scale.pidnsProcs) {
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  scale.pidnsProcs = [];
+  netnsBatch('delete', leftoverNetns());
+  scale.netns = [];
+}
+
+// ------------------------------------------------------------------------------------------- main
+async function main() {
+  if (process.getuid && process.getuid() !== 0) {
+    throw new Error('the bench needs root (the lab, namespaces); run it with sudo');
+  }
+  let broughtUp = false;
+  if (!fs.existsSync(labJson)) {
+    log('lab is down: bash test/lab/lab.sh up');
+    sh('bash', [path.join(root, 'test/lab/lab.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    broughtUp = true;
+  }
+  const stop = (sig) => {
+    shrinkHost();
+    if (broughtUp) {
+      spawnSync('bash', [path.join(root, 'test/lab/lab.sh'), 'down'], { stdio: 'inherit', timeout: 120_000 });
+    }
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    netnsBatch('delete', leftoverNetns()); // a crashed earlier run
+    if (!fs.existsSync(path.join(root, 'out/src/discovery/discover.js')) || process.env.NSX_BENCH_BUILD === '1') {
+      log('compiling out/ (tsc -p tsconfig.test.json)');
+      sh(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.test.json'], { cwd: root });
+    }
+    return await bench();
+  } finally {
+    shrinkHost();
+    if (broughtUp) {
+      log('lab down');
+      spawnSync('bash', [path.join(root, 'test/lab/lab.sh'), 'down'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+    }
+  }
+}
+
+async function bench() {
+  const { openConnection } = require(path.join(root, 'out/src/host/connect.js'));
+  const { discover } = require(path.join(root, 'out/src/discovery/discover.js'));
+  const { SnapshotIndex } = require(path.join(root, 'out/src/model/snapshotIndex.js'));
+  const lab = JSON.parse(fs.readFileSync(labJson, 'utf8'));
+  const target = `ssh://root@127.0.0.1:${lab.ssh.port}`;
+  const conn = await openConnection(target, {
+    identities: [lab.keys.ed25519.path],
+    knownHosts: [lab.ssh.knownHosts],
+    sshConfig: { configPath: '/dev/null', systemConfigPath: null },
+    reconnect: false,
+  });
+  const started = Date.now();
+  try {
+    const info = await conn.connect();
+    const lsns = async () => {
+      const r = await conn.exec(LSNS, { privileged: true, timeoutMs: 60_000 });
+      if (r.code !== 0) {
+        throw new Error(`lsns failed: ${r.stderr}`);
+      }
+      return r;
+    };
+    const full = () => discover(conn, { hostInfo: info, scope: 'full' });
+    const tree = () => discover(conn, { hostInfo: info, scope: 'tree' });
+    const firstLevel = async () => new SnapshotIndex(await tree());
+
+    log('warm-up');
+    await lsns();
+    const snap = await full();
+    await tree();
+    const rows = [];
+    log(`${RUNS} runs each: lsns, tree, full (interleaved)`);
+    const ms = { lsns: [], tree: [], full: [] };
+    for (let i = 0; i < RUNS; i++) {
+      ms.lsns.push((await timeIt(lsns)).ms);
+      ms.tree.push((await timeIt(tree)).ms);
+      ms.full.push((await timeIt(full)).ms);
+    }
+    const s = { lsns: stats(ms.lsns), tree: stats(ms.tree), full: stats(ms.full) };
+    rows.push(['(a) `lsns -J -o NS,TYPE,NPROCS,PID,PPID,COMMAND,NSFS`, one exec', s.lsns, 1]);
+    rows.push(['(c) tree probe `discover(conn, {scope: "tree"})`', s.tree, s.tree.median / s.lsns.median, 1.5]);
+    rows.push(['(b) full probe `discover(conn)`', s.full, s.full.median / s.lsns.median, 3]);
+
+    log(`scale: +${SCALE_PROCS} processes in ${SCALE_PIDNS} PID namespaces, +${SCALE_NETNS} netns`);
+    await growHost();
+    let scaled;
+    let scaledLsns;
+    let scaledFull;
+    let big;
+    try {
+      big = await tree();
+      scaledLsns = await series(SCALE_RUNS, lsns);
+      scaled = await series(SCALE_RUNS, firstLevel);
+      scaledFull = await series(2, full);
+    } finally {
+      shrinkHost();
+    }
+    rows.push([`(d) at scale: lsns`, scaledLsns, 1]);
+    rows.push([`(d) at scale: refresh → first tree level (tree probe + SnapshotIndex)`, scaled, scaled.median / scaledLsns.median, 1.5]);
+    rows.push([`(d) at scale: full probe (2 runs)`, scaledFull, scaledFull.median / scaledLsns.median, 3]);
+
+    const facts = {
+      date: new Date().toISOString(),
+      nproc: os.cpus().length,
+      kernel: os.release(),
+      load: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+      node: process.version,
+      processes: snap.processes.length,
+      namespaces: snap.namespaces.length,
+      containers: snap.containers.length,
+      netnsWithInterfaces: new Set(snap.interfaces.map((i) => i.ns)).size,
+      scaleProcesses: big.processes.length,
+      scaleNamespaces: big.namespaces.length,
+    };
+    const f = (x) => x.toFixed(0);
+    const lines = [
+      '# Discovery benchmark',
+      '',
+      `Generated by \`npm run bench\` (scripts/bench.js) on ${facts.date}, over one SSH connection to the lab`,
+      `(${target}, user root), after a warm-up. Times are wall-clock in the client, per call, in ms.`,
+      '',
+      '| machine | |',
+      '|---|---|',
+      `| nproc | ${facts.nproc} |`,
+      `| kernel | ${facts.kernel} |`,
+      `| load average (1, 5, 15 min) at the end | ${facts.load} |`,
+      `| node | ${facts.node} |`,
+      `| lab host | ${facts.processes} processes, ${facts.namespaces} namespaces, ${facts.containers} containers, ${facts.netnsWithInterfaces} network namespaces |`,
+      `| at scale | ${facts.scaleProcesses} processes, ${facts.scaleNamespaces} namespaces (+${SCALE_PROCS} sleeps in ${SCALE_PIDNS} PID namespaces, +${SCALE_NETNS} netns) |`,
+      '',
+      '| measurement | runs | median | min–max | × lsns | target |',
+      '|---|---|---|---|---|---|',
+      ...rows.map(([name, st, ratio, target]) =>
+        `| ${name} | ${st.n} | ${f(st.median)} | ${f(st.min)}–${f(st.max)} | ${ratio.toFixed(2)} | ${target ? `≤ ${target}× ${ratio <= target ? 'met' : '**missed**'}` : ''} |`),
+      '',
+      `Whole bench: ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+      '',
+    ];
+    const md = lines.join('\n');
+    const out = path.join(root, 'bench', 'RESULTS.md');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const notes = path.join(root, 'bench', 'NOTES.md');
+    fs.writeFileSync(out, md + (fs.existsSync(notes) ? '\n' + fs.readFileSync(notes, 'utf8') : ''));
+    process.stdout.write(fs.readFileSync(out, 'utf8'));
+    return 0;
+  } finally {
+    conn.dispose();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    log(`error: ${err && err.stack ? err.stack : err}`);
+    process.exit(1);
+  },
+);
