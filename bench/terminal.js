@@ -71,7 +71,7 @@ async function oursOnce(conn, argv) {
 }
 
 /** `ssh -tt` with a new connection: ms from spawn to the first byte on its stdout. */
-function sshOnce(lab, pid) {
+function sshOnce(lab, user, pid) {
   return new Promise((resolve, reject) => {
     const t0 = nowMs();
     const args = [
@@ -84,7 +84,8 @@ function sshOnce(lab, pid) {
       '-o', 'BatchMode=yes',
       '-o', 'LogLevel=ERROR',
       '-p', String(lab.ssh.port),
-      `root@${lab.ssh.host}`,
+      `${user}@${lab.ssh.host}`,
+      ...(user === 'root' ? [] : ['sudo', '-n', '--']),
       'nsenter', '-t', String(pid), '-a', '/bin/sh',
     ];
     const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SSH_AUTH_SOCK: '' } });
@@ -119,15 +120,10 @@ function fmt(ms) {
   return ms.toFixed(1);
 }
 
-async function benchTerminal() {
-  const { loadLab } = compiled('test/lab/labEnv.js');
-  const { openConnection } = compiled('src/host/connect.js');
-  const { discover } = compiled('src/discovery/discover.js');
-  const { planEnter } = compiled('src/workflows/enter.js');
-  const { NS_TYPES } = compiled('src/model/snapshot.js');
-  const lab = loadLab();
-  const label = `root@${lab.ssh.host}:${lab.ssh.port}`;
-  const conn = await openConnection(label, {
+/** Both paths for one lab user, interleaved so load from anything else on the machine falls on both alike. */
+async function benchUser(mods, lab, user) {
+  const label = `${user}@${lab.ssh.host}:${lab.ssh.port}`;
+  const conn = await mods.openConnection(label, {
     identities: [lab.keys.ed25519.path],
     knownHosts: [lab.ssh.knownHosts],
     agentSocket: '',
@@ -138,39 +134,62 @@ async function benchTerminal() {
   let pid;
   try {
     const info = await conn.connect();
-    const snapshot = await discover(conn);
-    const plan = planEnter(snapshot, { kind: 'container', name: 'lab-c1' }, NS_TYPES, { hostLabel: label, host: info });
+    const snapshot = await mods.discover(conn);
+    const plan = mods.planEnter(snapshot, { kind: 'container', name: 'lab-c1' }, mods.NS_TYPES, { hostLabel: label, host: info });
     pid = snapshot.containers.find((c) => c.name === 'lab-c1').pid;
     for (let i = 0; i < WARMUP; i++) {
       await oursOnce(conn, plan.argv);
-      await sshOnce(lab, pid);
+      await sshOnce(lab, user, pid);
     }
-    // Interleaved, so load from anything else on the machine falls on both alike.
     for (let i = 0; i < RUNS; i++) {
       ours.push(await oursOnce(conn, plan.argv));
-      ssh.push(await sshOnce(lab, pid));
+      ssh.push(await sshOnce(lab, user, pid));
     }
   } finally {
     conn.dispose();
   }
   const a = stats(ours);
   const b = stats(ssh);
-  const ratio = a.median / b.median;
+  return { user, label, pid, ours: a, ssh: b, ratio: a.median / b.median };
+}
+
+async function benchTerminal() {
+  const { loadLab } = compiled('test/lab/labEnv.js');
+  const mods = {
+    openConnection: compiled('src/host/connect.js').openConnection,
+    discover: compiled('src/discovery/discover.js').discover,
+    planEnter: compiled('src/workflows/enter.js').planEnter,
+    NS_TYPES: compiled('src/model/snapshot.js').NS_TYPES,
+  };
+  const lab = loadLab();
+  const results = [];
+  for (const user of ['root', 'nsxkey']) {
+    results.push(await benchUser(mods, lab, user));
+  }
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const rows = [];
+  for (const r of results) {
+    const sudo = r.user === 'root' ? '' : 'sudo -n ';
+    rows.push(`| ${r.user} | openPty on the open connection (planEnter, shell picker) | ${fmt(r.ours.median)} | ${fmt(r.ours.min)} | ${fmt(r.ours.max)} | ${r.ours.n} | **${r.ratio.toFixed(2)}×** |`);
+    rows.push(`| ${r.user} | \`ssh -tt ${r.user}@… ${sudo}nsenter -t ${r.pid} -a /bin/sh\` (new connection) | ${fmt(r.ssh.median)} | ${fmt(r.ssh.min)} | ${fmt(r.ssh.max)} | ${r.ssh.n} | |`);
+  }
+  const root = results[0];
   const markdown = [
     '### Enter namespace: terminal start-up (time to first byte)',
     '',
-    `Target: all namespaces of lab-c1 (PID ${pid}, busybox /bin/sh) on ${label}; ${RUNS} runs each after ${WARMUP} warm-up, interleaved; load average ${load} on ${os.cpus().length} CPUs.`,
+    `All namespaces of lab-c1 (busybox /bin/sh) on ${lab.ssh.host}:${lab.ssh.port}; ${RUNS} runs per path after ${WARMUP} warm-up, the two paths interleaved; load average ${load} on ${os.cpus().length} CPUs.`,
     '',
-    '| path | median ms | min ms | max ms | runs |',
-    '|---|---:|---:|---:|---:|',
-    `| openPty on the open connection (planEnter, shell picker) | ${fmt(a.median)} | ${fmt(a.min)} | ${fmt(a.max)} | ${a.n} |`,
-    `| \`ssh -tt … nsenter -t ${pid} -a /bin/sh\` (new connection) | ${fmt(b.median)} | ${fmt(b.min)} | ${fmt(b.max)} | ${b.n} |`,
+    '| user | path | median ms | min ms | max ms | runs | ours / ssh -tt (medians) |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...rows,
     '',
-    `Ratio of medians (ours / ssh -tt): **${ratio.toFixed(2)}×** (target ≤ ${TARGET_RATIO}×: ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'}).`,
+    `Target ours ≤ ${TARGET_RATIO}× of ssh -tt for root: ${root.ratio <= TARGET_RATIO ? 'met' : 'NOT met'} (${root.ratio.toFixed(2)}×). ` +
+      "Both paths start the user's login shell on the host (sshd runs `$SHELL -c`), so a slow shell start-up " +
+      '(e.g. a heavy ~/.bashrc) is paid by both and narrows the ratio; the nsxkey rows show the same paths with a ' +
+      'stock ~/.bashrc.',
     '',
   ].join('\n');
-  return { markdown, ours: a, ssh: b, ratio };
+  return { markdown, results };
 }
 
 module.exports = { benchTerminal };

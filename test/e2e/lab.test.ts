@@ -154,8 +154,8 @@ describe('Using the lab host from the UI', function () {
     await wb.page.locator('.monaco-workbench.vs').waitFor({ timeout: 15_000 });
     await wb.page.waitForTimeout(800);
     await wb.screenshot('09-pidmap-light.png');
-    fs.writeFileSync(settings, JSON.stringify(s, null, 2));
-    await wb.page.locator('.monaco-workbench.vs').waitFor({ state: 'detached', timeout: 15_000 });
+    fs.writeFileSync(settings, JSON.stringify({ ...s, 'workbench.colorTheme': 'Default Dark Modern' }, null, 2));
+    await wb.page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 15_000 });
   });
 
   it('maps the nested unshare tree over three levels and filters by PID', async () => {

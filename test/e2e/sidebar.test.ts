@@ -6,7 +6,7 @@ describe('Namespaces side bar', function () {
   let wb: Workbench;
 
   before(async function () {
-    this.timeout(180_000);
+    this.timeout(300_000);
     wb = await Workbench.start();
   });
 

@@ -72,6 +72,8 @@ export async function launchChromium(profileDir: string): Promise<BrowserContext
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
     viewport: { width: 1400, height: 900 },
+    // Chromium's crash-report database and caches go under XDG folders, not the profile: keep them private too.
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(profileDir, 'xdg-config'), XDG_CACHE_HOME: path.join(profileDir, 'xdg-cache') } as Record<string, string>,
     timeout: 60_000,
   });
 }

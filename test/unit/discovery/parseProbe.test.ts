@@ -202,3 +202,38 @@ describe('queries', () => {
     assert.deepStrictEqual(containerShares(s, web), {});
   });
 });
+
+describe('parseProbe: engines on the lab host (lab.probe.txt, captured with lab.sh up)', () => {
+  const text = fixture('lab.probe.txt');
+  const s = parseProbeOutput(text);
+  const names = (x: Snapshot) => x.containers.map((c) => `${c.engine}/${c.name}`).sort();
+
+  it('finds podman containers of a custom store named by conmon, and ctr containers by namespace', () => {
+    assert.deepStrictEqual(names(s), ['containerd/lab-ctr1', 'docker/lab-c1', 'docker/lab-c2', 'docker/lab-none', 'docker/lab-stopped', 'podman/lab-p1']);
+    const p = s.containers.find((c) => c.name === 'lab-p1')!;
+    assert.strictEqual(p.engineNamespace, '/var/lib/nsx-lab-podman/storage');
+    assert.ok(p.pid && p.ns.pid);
+    const c = s.containers.find((x) => x.name === 'lab-ctr1')!;
+    assert.strictEqual(c.engineNamespace, 'nsx-lab');
+    assert.ok(c.pid && c.ns.net);
+  });
+
+  it('shows a docker container once when containerd lists it again in namespace moby', () => {
+    const c1 = s.containers.find((c) => c.name === 'lab-c1')!;
+    const sock = '/run/nsx-lab/docker-exec/containerd/containerd.sock';
+    const moby = [
+      `@@ctr-containers ${sock} moby`,
+      'CONTAINER    IMAGE    RUNTIME',
+      `${c1.id}    -    io.containerd.runc.v2`,
+      `other-id-same-pid    -    io.containerd.runc.v2`,
+      `@@ctr-tasks ${sock} moby`,
+      'TASK    PID    STATUS',
+      `${c1.id}    ${c1.pid}    RUNNING`,
+      `other-id-same-pid    ${c1.pid}    RUNNING`,
+      '',
+    ].join('\n');
+    const at = text.indexOf('@@machines');
+    const s2 = parseProbeOutput(text.slice(0, at) + moby + text.slice(at));
+    assert.deepStrictEqual(names(s2), names(s));
+  });
+});
