@@ -101,6 +101,7 @@ export function writeResults(file: string, results: TestResults): void {
 }
 
 /** The plain closing line CI reads: "N passed, N failed, N skipped". */
+/** A layer's own count; worded so that only npm test's final line reads as the run's closing line. */
 export function summaryLine(layer: string, r: TestResults): string {
-  return `${layer}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`;
+  return `[${layer}] layer total (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped)`;
 }
