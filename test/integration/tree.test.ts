@@ -3,6 +3,7 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { NsExplorerApi } from '../../src/extension';
@@ -186,5 +187,59 @@ describe('Hosts tree over SSH (lab)', function () {
     assert.strictEqual(doc.schemaVersion, 1);
     assert.ok(doc.containers.some((c: { name: string }) => c.name === 'lab-c1'));
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});
+
+describe('Connecting from the extension (lab)', function () {
+  let api: NsExplorerApi;
+  let dir: string;
+
+  before(async function () {
+    if (!fs.existsSync(LAB_JSON)) {
+      if (process.env.NSX_LAB_REQUIRED) throw new Error(`${LAB_JSON} is missing: the lab is not up`);
+      this.skip();
+    }
+    api = await vscode.extensions.getExtension<NsExplorerApi>(EXTENSION_ID)!.activate();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-int-hostkey-'));
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('nsExplorer').update('sshConfigFile', undefined, vscode.ConfigurationTarget.Global);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a changed host key: the host shows the error and nothing is trusted', async () => {
+    const lab = JSON.parse(fs.readFileSync(LAB_JSON, 'utf8'));
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'other')]);
+    const otherKey = fs.readFileSync(path.join(dir, 'other.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+    const known = path.join(dir, 'known_hosts');
+    fs.writeFileSync(known, `[127.0.0.1]:${lab.ssh.port} ${otherKey}\n`);
+    fs.writeFileSync(path.join(dir, 'config'), `Host lab-changed\n  HostName 127.0.0.1\n  Port ${lab.ssh.port}\n  User nsxkey\n  IdentityFile ${lab.keys.ed25519.path}\n  UserKnownHostsFile ${known}\n`);
+    await vscode.workspace.getConfiguration('nsExplorer').update('sshConfigFile', path.join(dir, 'config'), vscode.ConfigurationTarget.Global);
+    // One connection per host: drop the one the tree suite opened to the same sshd so this one is new.
+    for (const s of api.sessions.list()) api.sessions.remove(s.id);
+    const session = await api.connect('lab-changed');
+    assert.ok(session, 'no session for lab-changed');
+    assert.strictEqual(session.snapshot, undefined);
+    assert.match(session.error ?? '', /has changed/);
+    assert.match(session.error ?? '', /intercept/);
+    assert.notStrictEqual(session.state.kind, 'connected');
+    const hostItem = api.tree.getTreeItem({ kind: 'host', hostId: session.id, id: session.id }) as vscode.TreeItem;
+    assert.match(String(hostItem.description), /disconnected/);
+    const kids = api.tree.getChildren({ kind: 'host', hostId: session.id, id: session.id }) as Node[];
+    assert.ok(kids.some((k) => k.kind === 'message' && /has changed/.test(k.text)), 'the host item does not show the refusal');
+    assert.ok(kids.some((k) => k.kind === 'message' && k.text === 'Retry'));
+    assert.strictEqual(fs.readFileSync(known, 'utf8'), `[127.0.0.1]:${lab.ssh.port} ${otherKey}\n`);
+    api.sessions.remove(session.id);
+  });
+
+  it('connects through the Connect to Host command to an ssh-config alias and lists the host as connected', async () => {
+    const lab = JSON.parse(fs.readFileSync(LAB_JSON, 'utf8'));
+    await vscode.workspace.getConfiguration('nsExplorer').update('sshConfigFile', lab.clientConfig, vscode.ConfigurationTarget.Global);
+    const session = (await vscode.commands.executeCommand('nsExplorer.connectHost', 'lab')) as { id: string; state: { kind: string } } | undefined;
+    assert.ok(session);
+    assert.strictEqual(session.state.kind, 'connected');
+    const hosts = api.tree.getChildren() as Node[];
+    assert.ok(hosts.some((h) => h.hostId === session.id));
   });
 });
