@@ -109,7 +109,7 @@ export function openEnterTerminal(req: EnterRequest, onFirstByte?: () => void): 
     throw new Error(`${req.session.label} has no snapshot yet; refresh it first.`);
   }
   const shell = vscode.workspace.getConfiguration('nsExplorer.terminal').get<string>('shell', '').trim() || undefined;
-  const plan = planEnter(snapshot, req.target, req.types, { shell, hostLabel: req.session.label });
+  const plan = planEnter(snapshot, req.target, req.types, { shell, hostLabel: req.session.label, host: req.session.info });
   log.info(`enter ${plan.title}: ${commandLine(plan.argv)}`);
   const iconPath = new vscode.ThemeIcon('symbol-namespace');
   if (req.session.conn instanceof LocalConnection) {
