@@ -58,12 +58,23 @@ function isComplete(dir) {
 }
 
 /** Installs one npm package into a private folder (its own package.json, so npm never climbs to ours). */
-function npmInstallInto(dir, spec, env) {
+function npmInstallInto(dir, spec, env, node) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: path.basename(dir), private: true }) + '\n');
-  const ms = run('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', spec], { cwd: dir, env });
+  const args = ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', spec];
+  // With `node`, npm itself runs on that Node: install scripts and node-gyp then see it (and its headers),
+  // whatever Node started us (under `npm test`, npm puts its own Node's folder first on PATH).
+  const ms = node ? run(node, [npmCli(), ...args], { cwd: dir, env }) : run('npm', args, { cwd: dir, env });
   return ms;
+}
+
+/** npm's own entry script, to run it under another Node. */
+function npmCli() {
+  const found = spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim();
+  if (!found) throw new Error('npm is not on PATH');
+  const real = fs.realpathSync(found);
+  return real.endsWith('.js') ? real : path.join(path.dirname(real), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
 }
 
 /** The native build of code-server needs Kerberos headers; a fresh machine gets them from install-deps.sh. */
@@ -87,8 +98,9 @@ function node24Env(extra) {
   const env = { ...process.env, ...extra };
   env.PATH = `${NODE_BIN_DIR}${path.delimiter}${env.PATH ?? ''}`;
   // Variables npm sets for `npm run` would point the nested npm at our project.
+  // Also those naming the Node that runs npm (npm_node_execpath, NODE): install scripts would use it.
   for (const key of Object.keys(env)) {
-    if (/^npm_(config_prefix|config_global|package_|lifecycle_)/i.test(key)) delete env[key];
+    if (/^npm_/i.test(key) || key === 'NODE') delete env[key];
   }
   return env;
 }
@@ -111,7 +123,7 @@ function ensureCodeServer() {
   }
   ensureSystemDeps();
   log(`installing code-server@${CODE_SERVER_VERSION} into ${path.relative(ROOT, CODE_SERVER_DIR)}/ (about 2 minutes on 2 cores)`);
-  const ms = npmInstallInto(CODE_SERVER_DIR, `code-server@${CODE_SERVER_VERSION}`, node24Env());
+  const ms = npmInstallInto(CODE_SERVER_DIR, `code-server@${CODE_SERVER_VERSION}`, node24Env(), NODE_BIN);
   if (!fs.existsSync(CODE_SERVER_ENTRY)) throw new Error(`code-server installed but ${CODE_SERVER_ENTRY} is missing`);
   // A private HOME: even --version writes a default config into ~/.config/code-server otherwise.
   const scratch = fs.mkdtempSync(path.join(CACHE_DIR, 'version-check-'));
