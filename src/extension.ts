@@ -35,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
   });
   void vscode.commands.executeCommand('setContext', 'nsExplorer.localAvailable', localAvailable());
 
-  const sessions = new HostSessions(context.secrets);
+  const sessions = new HostSessions(context.secrets, context.globalState);
   const tree = new HostsTreeProvider(sessions);
   const view = vscode.window.createTreeView('nsExplorer.hosts', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: false });
   context.subscriptions.push(sessions, tree, view);
@@ -66,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
   pidMapsRef.panels = pidMaps;
   context.subscriptions.push(...registerHostCommands(deps), ...registerWorkflowCommands(deps));
   sessions.configureAutoRefresh();
+  void sessions.restore();
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('nsExplorer.autoRefreshSeconds')) sessions.configureAutoRefresh();

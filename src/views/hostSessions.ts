@@ -31,10 +31,13 @@ export class HostSession implements vscode.Disposable {
     readonly conn: HostConnection,
   ) {
     this.log = new Logger(`host ${conn.label}`);
+    let previous = conn.state.kind;
     const sub = conn.onStateChange((s) => {
-      if (s.kind === 'connected' && this.snapshot === undefined && !this.loading) {
-        void this.refresh();
+      // Back after a dropped link: the greyed snapshot is replaced by a fresh one.
+      if (s.kind === 'connected' && previous === 'reconnecting' && !this.loading) {
+        this.refresh().catch(() => undefined);
       }
+      previous = s.kind;
       this.changed.fire(this);
     });
     this.subs.push({ dispose: () => sub.dispose() });
@@ -94,6 +97,8 @@ export class HostSession implements vscode.Disposable {
   }
 }
 
+const OPEN_HOSTS_KEY = 'nsExplorer.openHosts';
+
 export class HostSessions implements vscode.Disposable {
   private readonly sessions = new Map<string, HostSession>();
   private readonly pendingOpen = new Map<string, Promise<HostSession>>();
@@ -102,7 +107,22 @@ export class HostSessions implements vscode.Disposable {
   private readonly snapshotListeners = new Set<(hostId: string, snapshot: Snapshot) => void>();
   private autoTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly secrets: vscode.SecretStorage) {}
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    /** Where the list of open hosts is kept, so they are back (not connected) after a reload. */
+    private readonly memento?: vscode.Memento,
+  ) {}
+
+  /** Put back the hosts that were open in the last window, without connecting (that may prompt). */
+  async restore(): Promise<void> {
+    for (const spec of this.memento?.get<string[]>(OPEN_HOSTS_KEY, []) ?? []) {
+      await this.open(spec).catch(() => undefined);
+    }
+  }
+
+  private remember(): void {
+    void this.memento?.update(OPEN_HOSTS_KEY, [...new Set(this.list().map((s) => s.spec))]);
+  }
 
   list(): HostSession[] {
     return [...this.sessions.values()];
@@ -145,6 +165,7 @@ export class HostSessions implements vscode.Disposable {
     }
     const session = new HostSession(spec, conn);
     this.sessions.set(conn.id, session);
+    this.remember();
     session.onDidChange((s) => {
       this.changed.fire(s);
       if (s.snapshot && !s.loading) {
@@ -161,6 +182,7 @@ export class HostSessions implements vscode.Disposable {
     const s = this.sessions.get(id);
     if (s) {
       this.sessions.delete(id);
+      this.remember();
       s.dispose();
       this.changed.fire(undefined);
     }

@@ -143,7 +143,11 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const snap = session.snapshot;
     if (!snap) {
       if (!session.error) {
-        out.push(msg('loading', session.loading ? 'Reading the host…' : 'Not loaded yet', 'loading~spin'));
+        out.push(
+          session.loading
+            ? msg('loading', 'Reading the host…', 'loading~spin')
+            : msg('connect', 'Not connected: click to connect and read the host', 'plug', { command: 'nsExplorer.refreshHost', title: 'Connect', arguments: [node] }),
+        );
       }
       return out;
     }
