@@ -237,6 +237,8 @@ async function bench() {
     const { benchTerminal } = require(path.join(root, 'bench', 'terminal.js'));
     const terminal = await benchTerminal();
     lines.push(terminal.markdown, '');
+    log('pidmap: buildPidMap and the PID map webview at 5,000 processes (headless chromium)');
+    lines.push((await require(path.join(root, 'bench', 'pidmap.js')).benchPidMap()).markdown, '');
     const md = lines.join('\n');
     const out = path.join(root, 'bench', 'RESULTS.md');
     fs.mkdirSync(path.dirname(out), { recursive: true });
