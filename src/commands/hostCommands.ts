@@ -96,12 +96,10 @@ export async function connectAndLoad(deps: CommandDeps, spec: string): Promise<H
   } catch (e) {
     const message = (e as Error).message;
     const hostKey = /host key/i.test(message);
-    const pick = await vscode.window.showErrorMessage(
-      hostKey ? message : `${session.label}: ${message}`,
-      { modal: hostKey && /changed/i.test(message) },
-      'Show Log',
-      'Retry',
-    );
+    // The error is on the host item too; a dialog that cannot be shown (automation) must not lose it.
+    const pick = await Promise.resolve(
+      vscode.window.showErrorMessage(hostKey ? message : `${session.label}: ${message}`, { modal: hostKey && /changed/i.test(message) }, 'Show Log', 'Retry'),
+    ).catch(() => undefined);
     if (pick === 'Show Log') deps.log.show();
     if (pick === 'Retry') return connectAndLoad(deps, spec);
   }

@@ -220,6 +220,7 @@ describe('Connecting from the extension (lab)', function () {
     for (const s of api.sessions.list()) api.sessions.remove(s.id);
     const session = await api.connect('lab-changed');
     assert.ok(session, 'no session for lab-changed');
+    try {
     assert.strictEqual(session.snapshot, undefined);
     assert.match(session.error ?? '', /has changed/);
     assert.match(session.error ?? '', /intercept/);
@@ -230,7 +231,9 @@ describe('Connecting from the extension (lab)', function () {
     assert.ok(kids.some((k) => k.kind === 'message' && /has changed/.test(k.text)), 'the host item does not show the refusal');
     assert.ok(kids.some((k) => k.kind === 'message' && k.text === 'Retry'));
     assert.strictEqual(fs.readFileSync(known, 'utf8'), `[127.0.0.1]:${lab.ssh.port} ${otherKey}\n`);
-    api.sessions.remove(session.id);
+    } finally {
+      api.sessions.remove(session.id);
+    }
   });
 
   it('connects through the Connect to Host command to an ssh-config alias and lists the host as connected', async () => {

@@ -65,17 +65,20 @@ describe('workflows over SSH (lab, sudo user)', function () {
     const before = { b: linkState(inB), c: linkState(inC) };
     const snapshot = await discover(conn);
     const r = await connect(conn, snapshot, 'netns:nsx_b', 'container:lab-none', { journal });
-    assert.strictEqual(r.exitCode, 0, r.output);
-    assert.match(r.output, /received|bytes from|0% packet loss/i, r.output);
-    const after = await discover(conn);
-    const cNet = after.containers.find((c) => c.name === 'lab-none')!.ns.net!;
-    const bNet = after.netns.find((n) => n.name === 'nsx_b')!.inode;
-    const newEnd = after.interfaces.find((i) => i.ns === cNet && i.kind === 'veth');
-    assert.ok(newEnd, 'no veth in lab-none after connecting');
-    assert.strictEqual(newEnd.peer?.ns, bNet, 'the new veth in lab-none does not point at nsx_b');
-    assert.ok(newEnd.addresses.some((a) => a.address.startsWith('10.200.')), 'no 10.200 address on the new end');
-    const u = await undo(conn, journal);
-    assert.strictEqual(u.exitCode, 0, u.output);
+    try {
+      assert.strictEqual(r.exitCode, 0, r.output);
+      assert.match(r.output, /Check: 3\/3 replies, 0% loss, rtt [0-9.\/]+ ms/, r.output);
+      const after = await discover(conn);
+      const cNet = after.containers.find((c) => c.name === 'lab-none')!.ns.net!;
+      const bNet = after.netns.find((n) => n.name === 'nsx_b')!.inode;
+      const newEnd = after.interfaces.find((i) => i.ns === cNet && i.kind === 'veth');
+      assert.ok(newEnd, 'no veth in lab-none after connecting');
+      assert.strictEqual(newEnd.peer?.ns, bNet, 'the new veth in lab-none does not point at nsx_b');
+      assert.ok(newEnd.addresses.some((a) => a.address.startsWith('10.200.')), 'no 10.200 address on the new end');
+    } finally {
+      const u = await undo(conn, journal);
+      assert.strictEqual(u.exitCode, 0, u.output);
+    }
     assert.deepStrictEqual(linkState(inB), before.b);
     assert.deepStrictEqual(linkState(inC), before.c);
   });
