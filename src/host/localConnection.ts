@@ -20,7 +20,7 @@ import {
   PtyOptions,
 } from './hostConnection';
 import { Logger } from './log';
-import { decidePrivilege, PrivilegeDecision, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
+import { decidePrivilege, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
 
 export const LOCAL_HOST_ID = 'local';
 export const LOCAL_HOST_LABEL = 'This machine';
@@ -86,12 +86,7 @@ export class LocalConnection implements HostConnection {
   }
 
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-    const decision = this.privilege;
-    const mode: PrivilegeMode = options.privileged && decision ? decision.mode : { kind: 'none' };
-    let stdin = options.stdin;
-    if (mode.kind === 'sudo-password' && decision?.password !== undefined) {
-      stdin = Buffer.concat([Buffer.from(`${decision.password}\n`), Buffer.from(stdin ?? '')]);
-    }
+    const { mode, stdin } = privilegedExec(this.privilege, options.privileged, options.stdin);
     return this.run(argv, mode, { ...options, stdin });
   }
 

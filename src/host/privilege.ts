@@ -126,3 +126,19 @@ export async function decidePrivilege(
   }
   throw new PrivilegeError(`The sudo password for ${user} on ${opts.hostLabel} was wrong ${MAX_PASSWORD_TRIES} times.`);
 }
+
+/**
+ * How one exec runs under a decision: the privilege mode, and stdin with the sudo password as its first
+ * line when sudo reads it (never on the command line).
+ */
+export function privilegedExec(
+  decision: PrivilegeDecision | undefined,
+  privileged: boolean | undefined,
+  stdin: string | Buffer | undefined,
+): { mode: PrivilegeMode; stdin: string | Buffer | undefined } {
+  const mode: PrivilegeMode = privileged && decision ? decision.mode : { kind: 'none' };
+  if (mode.kind === 'sudo-password' && decision?.password !== undefined) {
+    return { mode, stdin: Buffer.concat([Buffer.from(`${decision.password}\n`), Buffer.from(stdin ?? '')]) };
+  }
+  return { mode, stdin };
+}

@@ -27,7 +27,7 @@ import {
 } from './hostConnection';
 import { appendKnownHost, fingerprintSha256, formatKnownHostsLine, keyTypeOfBlob, verifyHostKey } from './knownHosts';
 import { Logger, redact } from './log';
-import { decidePrivilege, PrivilegeDecision, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
+import { decidePrivilege, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
 import { ResolvedHost } from './sshConfig';
 
 export type HostKeyChoice = 'remember' | 'once' | 'cancel';
@@ -541,12 +541,7 @@ export class SshConnection implements HostConnection {
   }
 
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-    const decision = this.privilege;
-    const mode: PrivilegeMode = options.privileged && decision ? decision.mode : { kind: 'none' };
-    let stdin = options.stdin;
-    if (mode.kind === 'sudo-password' && decision?.password !== undefined) {
-      stdin = Buffer.concat([Buffer.from(`${decision.password}\n`), Buffer.from(stdin ?? '')]);
-    }
+    const { mode, stdin } = privilegedExec(this.privilege, options.privileged, options.stdin);
     return this.run(argv, mode, { ...options, stdin });
   }
 
