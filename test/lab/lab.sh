@@ -84,7 +84,9 @@ kill_tree() {
 lab_process_pids() {
   local self_chain=" $$ " p=$$ pp f pid
   while [[ $p -gt 1 ]]; do
-    pp=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null) || break
+    # PPid from status: in stat, a command name with spaces shifts the fields.
+    pp=$(awk '/^PPid:/ {print $2}' "/proc/$p/status" 2>/dev/null) || break
+    [[ $pp =~ ^[0-9]+$ ]] || break
     self_chain+="$pp "
     p=$pp
   done
