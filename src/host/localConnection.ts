@@ -20,7 +20,7 @@ import {
   PtyOptions,
 } from './hostConnection';
 import { Logger } from './log';
-import { decidePrivilege, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
+import { decidePrivilege, fixedSudoPassword, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
 
 export const LOCAL_HOST_ID = 'local';
 export const LOCAL_HOST_LABEL = 'This machine';
@@ -77,7 +77,7 @@ export class LocalConnection implements HostConnection {
       hostLabel: this.label,
       secretKey: `sudo:${this.id}:${os.userInfo().username}`,
       setting: this.options.sudo ?? 'auto',
-      prompts: fixed !== undefined ? { sudoPassword: async (_h, _u, retry) => (retry ? undefined : fixed) } : this.options.prompts,
+      prompts: fixed !== undefined ? fixedSudoPassword(fixed) : this.options.prompts,
       secrets: this.options.secrets,
       log: this.log,
     });

@@ -142,3 +142,18 @@ export function privilegedExec(
   }
   return { mode, stdin };
 }
+
+/**
+ * Prompts for a sudo password given up front (CLI --sudo-password-env): offered once; a wrong one is an
+ * error rather than a quiet fall-back to the limited view.
+ */
+export function fixedSudoPassword(password: string): SudoPrompts {
+  return {
+    async sudoPassword(hostLabel, user, retry) {
+      if (retry) {
+        throw new PrivilegeError(`The sudo password given for ${user} on ${hostLabel} is wrong.`);
+      }
+      return password;
+    },
+  };
+}

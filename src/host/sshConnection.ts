@@ -27,7 +27,7 @@ import {
 } from './hostConnection';
 import { appendKnownHost, fingerprintSha256, formatKnownHostsLine, keyTypeOfBlob, verifyHostKey } from './knownHosts';
 import { Logger, redact } from './log';
-import { decidePrivilege, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
+import { decidePrivilege, fixedSudoPassword, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
 import { ResolvedHost } from './sshConfig';
 
 export type HostKeyChoice = 'remember' | 'once' | 'cancel';
@@ -195,7 +195,7 @@ export class SshConnection implements HostConnection {
           secretKey: `sudo:${this.id}`,
           setting: this.options.sudo ?? 'auto',
           prompts:
-            fixed !== undefined ? { sudoPassword: async (_h, _u, retry) => (retry ? undefined : fixed) } : this.options.prompts,
+            fixed !== undefined ? fixedSudoPassword(fixed) : this.options.prompts,
           secrets: this.options.secrets,
           log: this.log,
         });

@@ -179,6 +179,15 @@ describe('CLI against the lab sshd', function () {
       assert.ok(!line.includes('not-the-password'));
     });
 
+    it('a wrong sudo password from --sudo-password-env is exit 3, not a quiet limited view', function () {
+      const r = cli(
+        snapshotAs('nsxpass', lab.ssh.knownHosts, ['--password-env', 'NSX_PW', '--sudo-password-env', 'NSX_SUDO', '--sudo', 'auto']),
+        { NSX_PW: lab.users.nsxpass.password!, NSX_SUDO: 'not-the-sudo-password' },
+      );
+      const line = assertFails(r, 3, /sudo password given for nsxpass .* is wrong/);
+      assert.ok(!line.includes('not-the-sudo-password'));
+    });
+
     it('an identity file that does not exist is exit 3 naming the file', function () {
       const missing = path.join(tmp, 'no-such-key');
       assertFails(cli(snapshotAs('nsxkey', lab.ssh.knownHosts, ['--identity', missing])), 3, new RegExp(`${missing}.*does not exist`));
