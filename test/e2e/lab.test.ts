@@ -16,6 +16,8 @@ interface LabJson {
 }
 
 describe('Using the lab host from the UI', function () {
+  // A real browser on a loaded 2-core machine: one retry of a step absorbs a swallowed click or key.
+  this.retries(1);
   let wb: Workbench;
   let lab: LabJson;
 
@@ -88,7 +90,16 @@ describe('Using the lab host from the UI', function () {
   const pick = async (filter: string, text: string | RegExp = filter) => {
     const input = wb.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor();
-    await input.fill(filter);
+    // While one quick input hands over to the next the box can be inert for a moment: retry, bounded.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await input.fill(filter, { timeout: 5000 });
+        break;
+      } catch (err) {
+        if (attempt === 4) throw err;
+        await wb.page.waitForTimeout(500);
+      }
+    }
     await wb.quickPick(text);
   };
 
