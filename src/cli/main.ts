@@ -42,12 +42,6 @@ const VALUE_FLAGS = [
 ];
 const BOOL_FLAGS = ['accept-new-host-key', 'dry-run', 'force', 'verbose', 'pretty', 'help'];
 
-class CliExit extends Error {
-  constructor(readonly code: number, message: string) {
-    super(message);
-  }
-}
-
 function envSecret(args: ParsedArgs, name: string): string | undefined {
   const v = flag(args, name);
   if (v === undefined) {
@@ -232,8 +226,6 @@ export async function main(argv: string[]): Promise<number> {
       code = 3;
     } else if (e instanceof RemoteCommandError) {
       code = 4;
-    } else if (e instanceof CliExit) {
-      code = e.code;
     }
     process.stderr.write(`error: ${err.message.split('\n')[0]}\n`);
     return code;
