@@ -5,7 +5,7 @@
 import { shScript } from '../host/commandLine';
 import { CancellationTokenLike, HostConnection, HostInfo, RemoteCommandError } from '../host/hostConnection';
 import { Snapshot } from '../model/snapshot';
-import { DEFAULT_MAX_PROBE_BYTES, ProbeStreamParser } from './parseProbe';
+import { buildSnapshot, DEFAULT_MAX_PROBE_BYTES, ProbeStreamParser, Section } from './parseProbe';
 import { PROBE_SCRIPT } from './probeScript';
 
 export interface DiscoverOptions {
@@ -21,6 +21,16 @@ export interface DiscoverOptions {
    * containers, processes. A 'tree' snapshot has no interfaces.
    */
   scope?: DiscoverScope;
+  /**
+   * Called once with the tree's first levels (a snapshot with scope 'tree') as soon as the probe has
+   * printed them, while it still reads interfaces and asks the engine CLIs; same exec.
+   */
+  onTree?: (snapshot: Snapshot) => void;
+  /**
+   * Keeps the podman and containerd CLIs' output between refreshes of one host: the probe skips those
+   * CLIs while their databases are unchanged (same paths, inodes, sizes and mtimes).
+   */
+  cache?: DiscoveryCache;
   timeoutMs?: number;
   maxOutputBytes?: number;
   token?: CancellationTokenLike;
@@ -28,11 +38,30 @@ export interface DiscoverOptions {
 
 export type DiscoverScope = 'full' | 'tree';
 
+/** The engine CLIs' sections of the last full probe of one host, with their databases' fingerprint. */
+export class DiscoveryCache {
+  fingerprint: string | undefined;
+  sections: Section[] = [];
+  /** How many probes reused the sections (for the log and the bench). */
+  hits = 0;
+
+  clear(): void {
+    this.fingerprint = undefined;
+    this.sections = [];
+  }
+}
+
+const CLI_SECTIONS = new Set(['podman', 'ctr-containers', 'ctr-tasks', 'nerdctl']);
+const MAX_FINGERPRINT = 16_384;
+
 const SOCKET_PATH = /^\/[A-Za-z0-9_.@%+=:,/-]+$/;
 
 /** The argument vector discover() runs, exposed for tests and for the log. */
-export function probeArgv(dockerSockets: readonly string[] = [], scope: DiscoverScope = 'full'): string[] {
+export function probeArgv(dockerSockets: readonly string[] = [], scope: DiscoverScope = 'full', cliFingerprint?: string): string[] {
   const args: string[] = scope === 'tree' ? ['--scope', 'tree'] : [];
+  if (cliFingerprint && scope === 'full' && cliFingerprint.length < MAX_FINGERPRINT && !/[\0-\x1f]/.test(cliFingerprint)) {
+    args.push('--cli-cache', cliFingerprint);
+  }
   for (const s of dockerSockets) {
     if (!SOCKET_PATH.test(s) || s.includes('..')) {
       throw new Error(`Docker socket "${s}" is not an absolute path of plain characters; fix the setting.`);
@@ -43,13 +72,26 @@ export function probeArgv(dockerSockets: readonly string[] = [], scope: Discover
 }
 
 export async function discover(conn: HostConnection, opts: DiscoverOptions = {}): Promise<Snapshot> {
-  const argv = probeArgv(opts.dockerSockets, opts.scope);
+  const cache = opts.cache;
+  const argv = probeArgv(opts.dockerSockets, opts.scope, cache?.sections.length ? cache.fingerprint : undefined);
   const info = opts.hostInfo ?? (await conn.connect(opts.token));
   const privileged = opts.privileged ?? info.privilege !== 'limited';
   const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_PROBE_BYTES;
-  const parser = new ProbeStreamParser(maxBytes);
-  let streamed = false;
   const takenAt = Date.now();
+  const onTree = opts.onTree;
+  const parser = new ProbeStreamParser(
+    maxBytes,
+    onTree
+      ? (sections) => {
+          try {
+            onTree(buildSnapshot(sections, { takenAt, privileged, scope: 'tree' }));
+          } catch {
+            // The listener's failure must not cost the full snapshot.
+          }
+        }
+      : undefined,
+  );
+  let streamed = false;
   const started = process.hrtime.bigint();
   const result = await conn.exec(argv, {
     privileged,
@@ -69,7 +111,10 @@ export async function discover(conn: HostConnection, opts: DiscoverOptions = {})
   if (result.truncated) {
     warnings.push(`The probe output was cut at ${maxBytes} bytes; some of ${conn.label} is missing.`);
   }
-  const sections = parser.finishSections();
+  let sections = parser.finishSections();
+  if (parser.truncated && !result.truncated) {
+    warnings.push(`The probe output exceeded ${maxBytes} bytes; the rest was ignored.`);
+  }
   if (!sections.some((s) => s.name === 'nsx-probe')) {
     const why = result.stderr.trim().split('\n').slice(-3).join(' ') || `exit code ${result.code ?? result.signal}`;
     throw new RemoteCommandError(`Discovery on ${conn.label} failed: the probe printed nothing (${why}). Check that /bin/sh works there, then refresh.`, argv, result);
@@ -77,10 +122,30 @@ export async function discover(conn: HostConnection, opts: DiscoverOptions = {})
   if (result.code !== 0 && result.code !== null) {
     warnings.push(`The probe exited with code ${result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}`);
   }
-  const snapshot = parser.finish({ takenAt, privileged, warnings });
+  if (cache && (opts.scope ?? 'full') === 'full') {
+    sections = useCliCache(cache, sections);
+  }
+  const snapshot = buildSnapshot(sections, { takenAt, privileged, warnings });
   // The host-side duration has 10 ms resolution (/proc/uptime); keep it unless it is missing.
   if (!snapshot.host.probeMs) {
     snapshot.host.probeMs = wallMs;
   }
   return snapshot;
+}
+
+/** Puts the cached CLI sections in when the probe reused them; otherwise remembers the new ones. */
+function useCliCache(cache: DiscoveryCache, sections: Section[]): Section[] {
+  const fp = sections.find((s) => s.name === 'cli-fingerprint');
+  if (!fp) {
+    cache.clear();
+    return sections;
+  }
+  const isCli = (s: Section): boolean => CLI_SECTIONS.has(s.name) || (s.name === 'warn' && /^(podman|ctr) /.test(s.args.join(' ')));
+  if (sections.some((s) => s.name === 'cli-cached')) {
+    cache.hits++;
+    return [...sections, ...cache.sections];
+  }
+  cache.fingerprint = fp.args.join(' ');
+  cache.sections = sections.slice(sections.indexOf(fp)).filter(isCli);
+  return sections;
 }

@@ -3,13 +3,12 @@
  * Pure. Namespaces are filled in later from the init process; here only identity, state and init PID.
  */
 import { ContainerEngine, ContainerInfo, ProcessInfo } from '../model/snapshot';
+import { argAfter, parseEngineFiles, SANDBOX_RUNTIME } from './parseEngineFiles';
 import type { Section } from './parseProbe';
 
 export interface RawContainer {
   info: ContainerInfo;
 }
-
-const SANDBOX_RUNTIME = /kata|runsc|gvisor/i;
 
 function container(engine: ContainerEngine, id: string, name: string, image: string, state: string, pid?: number): ContainerInfo {
   const c: ContainerInfo = { engine, id, name, image, state, ns: {}, sharedWithHost: [] };
@@ -27,23 +26,9 @@ function jsonOr<T>(text: string, fallback: T): T {
   }
 }
 
-/** Command line argument after a flag (`-f V`, `--f=V`), from a process's space-joined cmdline. */
-function argAfter(args: string[], ...flags: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    for (const f of flags) {
-      if (args[i] === f && i + 1 < args.length) {
-        return args[i + 1];
-      }
-      if (args[i].startsWith(f + '=')) {
-        return args[i].slice(f.length + 1);
-      }
-    }
-  }
-  return undefined;
-}
-
 export function parseEngineSections(sections: Section[], processes: ProcessInfo[]): { containers: RawContainer[]; warnings: string[] } {
   const warnings: string[] = [];
+  const files = parseEngineFiles(sections, processes);
   const out: ContainerInfo[] = [];
   const dockerIds = new Set<string>();
   const criIds = new Set<string>();
@@ -79,6 +64,11 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
       if (f.length >= 3 && /^\d+$/.test(f[1])) {
         ctrTasks.set(`${sec.args[1]}/${f[0]}`, { pid: Number(f[1]), status: f[2].toLowerCase() });
       }
+    }
+  }
+  for (const [key, t] of files.tasks) {
+    if (!ctrTasks.has(key)) {
+      ctrTasks.set(key, { pid: t.pid, status: t.status });
     }
   }
 
@@ -148,6 +138,32 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
     }
   }
 
+  // The state files: what a CLI listed too only fills in its init PID; the rest joins the list.
+  const merge = (list: ContainerInfo[], ids: Set<string>): void => {
+    for (const f of list) {
+      const o = out.find((x) => x.engine === f.engine && x.id === f.id);
+      if (o) {
+        if (o.pid === undefined && f.pid !== undefined && !o.sandboxed && (o.state === 'running' || o.state === f.state)) {
+          o.pid = f.pid;
+        }
+        o.runtime ??= f.runtime;
+        continue;
+      }
+      if (SANDBOX_RUNTIME.test(f.runtime ?? '') || sandboxedIds.has(f.id) || (f.pod?.id && sandboxedIds.has(f.pod.id))) {
+        f.sandboxed = true;
+        delete f.pid;
+      }
+      ids.add(f.id);
+      out.push(f);
+    }
+  };
+  merge(files.docker, dockerIds);
+  merge(files.podman, new Set());
+  for (const id of files.criSandboxIds) {
+    criIds.add(id);
+  }
+  merge(files.cri, criIds);
+
   // containerd: skip what docker (moby) or CRI (k8s.io, pause sandboxes included) already showed.
   const nerdNames = new Map<string, string>();
   for (const sec of sections) {
@@ -189,6 +205,30 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
     }
   }
 
+  // Tasks no CLI listed (scope tree, or no ctr): the containers behind them, without an image.
+  const dockerd = processes.some((p) => p.comm === 'dockerd');
+  for (const t of files.tasks.values()) {
+    if ((t.namespace === 'moby' && (dockerd || dockerIds.has(t.id))) || dockerIds.has(t.id) || criIds.has(t.id) || t.namespace === 'k8s.io') {
+      continue;
+    }
+    if (out.some((o) => o.engine === 'containerd' && o.id === t.id && o.engineNamespace === t.namespace)) {
+      continue;
+    }
+    if (t.status === 'running' && out.some((o) => o.pid === t.pid)) {
+      continue;
+    }
+    const c = container('containerd', t.id, t.id, '', t.status, t.status === 'running' ? t.pid : undefined);
+    c.engineNamespace = t.namespace;
+    if (t.runtime) {
+      c.runtime = t.runtime;
+    }
+    if (SANDBOX_RUNTIME.test(t.runtime ?? '') || sandboxedIds.has(t.id)) {
+      c.sandboxed = true;
+      delete c.pid;
+    }
+    out.push(c);
+  }
+
   // CRI containers get their PID from the containerd task or from the shim's child.
   for (const c of out) {
     if (c.engine === 'cri') {
@@ -206,7 +246,7 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
   // systemd-nspawn: registered machines (LEADER in /run/systemd/machines) and unregistered ones seen
   // as systemd-nspawn processes; their child is the container's init.
   const machines = new Map<string, { leader?: number; cls?: string }>();
-  for (const sec of sections) {
+  for (const sec of [...sections, { name: 'machines', args: [], lines: files.machineLines }]) {
     if (sec.name === 'machines') {
       for (const l of sec.lines) {
         const m = /^\/run\/systemd\/machines\/([^:/]+):(\w+)=(.*)$/.exec(l);
@@ -246,6 +286,17 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
     out.push(container('nspawn', name, name, '', m.leader ? 'running' : 'unknown', m.leader));
   }
 
+  // LXC: each running container has a monitor process, "[lxc monitor] LXCPATH NAME"; its child is the
+  // container's init.
+  const lxcMonitors = new Map<string, number>();
+  for (const p of processes) {
+    const m = /^\[lxc monitor\] \S+ (\S+)$/.exec(p.cmdline);
+    const child = m ? processes.find((x) => x.ppid === p.pid) : undefined;
+    if (m && child) {
+      lxcMonitors.set(m[1], child.pid);
+    }
+  }
+  const lxcStart = out.length;
   for (const sec of sections) {
     if (sec.name === 'lxc') {
       for (const l of sec.lines) {
@@ -261,6 +312,15 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
           out.push(container('lxc', l.trim(), l.trim(), '', 'unknown'));
         }
       }
+    }
+  }
+  for (const [name, pid] of lxcMonitors) {
+    const o = out.slice(lxcStart).find((x) => x.name === name);
+    if (o) {
+      o.pid ??= pid;
+      o.state = 'running';
+    } else {
+      out.push(container('lxc', name, name, '', 'running', pid));
     }
   }
   return { containers: out.map((info) => ({ info })), warnings };

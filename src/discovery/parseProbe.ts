@@ -46,6 +46,8 @@ export interface ParseContext {
   privileged?: boolean;
   /** Extra warnings from the transport (truncated output, exit code, stderr). */
   warnings?: string[];
+  /** 'tree' for the snapshot taken at the probe's `@@tree-end` (no interfaces, no CLI details yet). */
+  scope?: 'tree' | 'full';
 }
 
 /** Splits the stream into sections as chunks arrive; keeps at most maxBytes of input. */
@@ -57,7 +59,14 @@ export class ProbeStreamParser {
   private bytes = 0;
   private overflow = false;
 
-  constructor(private readonly maxBytes = DEFAULT_MAX_PROBE_BYTES) {}
+  /**
+   * @param onTreeEnd called once, with the sections read so far, when the probe says the tree's first
+   * levels are complete (`@@tree-end`): processes, namespaces and containers, before interfaces.
+   */
+  constructor(
+    private readonly maxBytes = DEFAULT_MAX_PROBE_BYTES,
+    private readonly onTreeEnd?: (sections: Section[]) => void,
+  ) {}
 
   get truncated(): boolean {
     return this.overflow;
@@ -86,6 +95,9 @@ export class ProbeStreamParser {
       const [name, ...args] = line.slice(2).split(' ');
       this.current = { name, args, lines: [] };
       this.sections.push(this.current);
+      if (name === 'tree-end' && this.onTreeEnd) {
+        this.onTreeEnd([...this.sections]);
+      }
     } else if (this.current) {
       this.current.lines.push(line);
     }
@@ -165,6 +177,7 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
   const lsns: Array<{ ns: number; type: string; nprocs?: number; pid?: number; pns?: number; ons?: number }> = [];
   let ipmode = 'json';
   let endUptime: number | undefined;
+  let treeEndUptime: number | undefined;
   let sawVersion = false;
   const rawIfaces: RawInterface[] = [];
 
@@ -219,6 +232,9 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
       case 'warn':
         warnings.push(sec.args.join(' '));
         break;
+      case 'tree-end':
+        treeEndUptime = Number(sec.args[0]);
+        break;
       case 'end':
         endUptime = Number(sec.args[0]);
         break;
@@ -231,12 +247,22 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
   }
 
   const shellPid = Number(hostKv.get('shellpid') ?? NaN);
-  // Processes: only those whose status was read exist; the probe's own shell and its children are
-  // transient and left out.
+  // The probe's own shell and everything below it (its jobs and their commands) are transient.
+  const probeOwn = (p: ProcAcc): boolean => {
+    let cur: ProcAcc | undefined = p;
+    for (let hops = 0; cur && hops < 64; hops++) {
+      if (cur.pid === shellPid || cur.ppid === shellPid) {
+        return true;
+      }
+      cur = cur.ppid > 1 ? procs.get(cur.ppid) : undefined;
+    }
+    return false;
+  };
+  // Processes: only those whose status was read exist.
   const processes: ProcessInfo[] = [];
   let unreadableNs = 0;
   for (const p of [...procs.values()].sort((a, b) => a.pid - b.pid)) {
-    if (!p.status || p.pid === shellPid || p.ppid === shellPid) {
+    if (!p.status || probeOwn(p)) {
       continue;
     }
     const cmdline = p.args.join(' ');
@@ -371,7 +397,9 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
     warnings.push('The host seems to offer busybox tools only (no lsns, no ip JSON): the snapshot is partial.');
   }
   const up0 = Number(hostKv.get('uptime0'));
-  const probeMs = endUptime !== undefined && Number.isFinite(up0) && Number.isFinite(endUptime) ? Math.round((endUptime - up0) * 1000) : 0;
+  const scope = ctx.scope ?? (hostKv.get('scope') === 'tree' ? 'tree' : 'full');
+  const upEnd = scope === 'tree' ? treeEndUptime ?? endUptime : endUptime;
+  const probeMs = upEnd !== undefined && Number.isFinite(up0) && Number.isFinite(upEnd) ? Math.round((upEnd - up0) * 1000) : 0;
 
   return {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
@@ -381,6 +409,7 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
       uid,
       privileged: privileged || (ctx.privileged === true && uid === 0),
       probeMs,
+      scope,
       takenAt: ctx.takenAt ?? Date.now(),
       warnings,
     },

@@ -1,7 +1,10 @@
 #!/bin/sh
 # nsx probe, format 1. Source of PROBE_SCRIPT in probeScript.ts (regenerate with
 # NSX_UPDATE_PROBE=1 npx mocha out/test/unit/discovery/probeScript.test.js); see that file for the format.
-# Every fork costs (tens of ms on small VMs), so each kind of data is read by one command for all PIDs.
+# Every fork costs (milliseconds, tens on small VMs), so each kind of data is read by one command for all
+# PIDs, and independent parts run side by side into temporary files that are printed in a fixed order.
+# Output up to `@@tree-end` is what the tree's first levels need (processes, namespaces, containers from
+# the engines' own state files); interfaces and the engine CLIs' details follow in scope full.
 export LC_ALL=C
 [ -n "$NSX_KEEP_PATH" ] || PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 say() { printf '%s\n' "$*"; }
@@ -11,15 +14,19 @@ have() { command -v "$1" >/dev/null 2>&1; }
 if have timeout; then t() { timeout 15 "$@"; }; else t() { "$@"; }; fi
 nl='
 '
+us=$(printf '\037')
 extra_docker=
 scope=full
+cli_cache=
 while [ $# -gt 0 ]; do
   case $1 in
     --docker-socket) extra_docker="$extra_docker $2"; shift 2 ;;
     --scope) scope=$2; shift 2 ;;
+    --cli-cache) cli_cache=$2; shift 2 ;;
     *) shift ;;
   esac
 done
+self=$$
 
 read up0 _ </proc/uptime
 say "@@nsx-probe 1"
@@ -27,177 +34,206 @@ say "@@host"
 read h </proc/sys/kernel/hostname; say "hostname=$h"
 read k </proc/sys/kernel/osrelease; say "kernel=$k"
 say "uptime0=$up0"
-say "shellpid=$$"
+say "shellpid=$self"
+say "scope=$scope"
 tools=
-for x in lsns ip nsenter stat docker podman ctr crictl nerdctl machinectl lxc-ls timeout; do
+for x in lsns ip nsenter stat awk docker podman ctr crictl nerdctl machinectl lxc-ls timeout mktemp; do
   have $x && tools="$tools $x"
 done
 say "tools=$tools"
 
-# status fields, non-identity checks need all uid_map lines, the cgroup v2 line (or v1 lines), nsfs
-# mounts and the probe's own netns interfaces from sysfs: one grep over all of them. Status lines start
-# with a letter; the others start with a digit or a space.
-say "@@files"
-grep -sH -e '^Name:' -e '^State:' -e '^PPid:' -e '^Uid:' -e '^NSpid:' -e '^ *[0-9]' \
-  /proc/[0-9]*/status /proc/[0-9]*/uid_map /proc/[0-9]*/cgroup /proc/$$/mountinfo \
-  /sys/class/net/*/ifindex /sys/class/net/*/iflink
-say "@@cmdline"
-# grep -z prefixes each NUL-terminated argument with its file; only then do newlines inside arguments
-# become \037 and NULs newlines, so no argument can forge a line of its own. cut bounds each argument.
-grep -asHz '' /proc/[0-9]*/cmdline | tr '\n\0' '\037\n' | cut -c1-300
-say "@@ns"
-nsl=$(stat -L -c '%n %i' /proc/[0-9]*/ns/* /proc/$$/ns/net 2>/dev/null)
-say "$nsl"
-
-if have lsns; then
+# ---------------------------------------------------------------------------------------- base jobs
+job_ns() {
+  say "@@ns"
+  stat -L -c '%n %i' /proc/[0-9]*/ns/* /proc/$self/ns/net 2>/dev/null
+}
+job_lsns() {
+  have lsns || return 0
   j=$(lsns -J -o NS,TYPE,PATH,NPROCS,PID,PNS,ONS 2>/dev/null) || j=$(lsns -J -o NS,TYPE,NPROCS,PID 2>/dev/null) || j=
   if [ -n "$j" ]; then say "@@lsns"; say "$j"; else warn "lsns failed: parent and owner namespaces are unknown"; fi
-fi
-
-# Network namespaces: one representative per distinct inode; nsfs mounts first (they outlive pids).
-self=
-cands=
-while read -r f i; do
-  case $f in
-    /proc/$$/ns/net) self=$i ;;
-    /proc/*/ns/net) cands="$cands$i $f$nl" ;;
-  esac
-done <<NSX_EOF
-$nsl
-NSX_EOF
-mounts=
-while read -r _ _ _ root mp _; do
-  case $root in net:\[*\]) i=${root#net:[}; mounts="$mounts${i%]} $mp$nl" ;; esac
-done </proc/$$/mountinfo
-# Interfaces of every network namespace (scope full only): one ip per namespace, the costly part.
-nets() {
-inns() {
-  p=$1; shift
-  if [ "$p" = - ]; then "$@"; else nsenter --net="$p" "$@"; fi
 }
-ipmode=proc
-if out=$(ip -j -d addr show 2>/dev/null); then ipmode=json
-elif ip -o addr show >/dev/null 2>&1; then ipmode=text; fi
-say "@@ipmode $ipmode"
-seen=' '
-while read -r ino p; do
-  [ -n "$ino" ] || continue
-  case $seen in *" $ino "*) continue ;; esac
-  # Mount points with escapes (spaces, newlines) cannot be passed on; a pid path usually can.
-  case $p in *\\*) continue ;; esac
-  seen="$seen$ino "
-  say "@@netns $ino $p"
-  case $ipmode in
-    json) if [ "$p" = - ]; then say "$out"; else inns "$p" ip -j -d addr show 2>/dev/null || warn "ip failed in netns $ino"; fi ;;
-    text) inns "$p" ip -o -d link show 2>/dev/null || inns "$p" ip -o link show 2>/dev/null
-          say "@@netns-addr $ino"
-          inns "$p" ip -o addr show 2>/dev/null ;;
-    proc) say "@@netns-dev $ino"
-          inns "$p" cat /proc/net/dev /proc/net/if_inet6 2>/dev/null ;;
-  esac
-done <<NSX_EOF
-$self -
+
+# ------------------------------------------------------------------------ interfaces (scope full)
+# One representative per distinct network namespace inode; nsfs mounts first (they outlive pids).
+job_nets() {
+  inns() {
+    p=$1; shift
+    if [ "$p" = - ]; then "$@"; else nsenter --net="$p" "$@"; fi
+  }
+  me=
+  cands=
+  while read -r f i; do
+    case $f in
+      /proc/$self/ns/net) me=$i ;;
+      /proc/*/ns/net) cands="$cands$i $f$nl" ;;
+    esac
+  done <<NSX_EOF
+$(stat -L -c '%n %i' /proc/$self/ns/net /proc/[0-9]*/ns/net 2>/dev/null)
+NSX_EOF
+  mounts=
+  while read -r _ _ _ root mp _; do
+    case $root in net:\[*\]) i=${root#net:[}; mounts="$mounts${i%]} $mp$nl" ;; esac
+  done </proc/$self/mountinfo
+  ipmode=proc
+  if out=$(ip -j -d addr show 2>/dev/null); then ipmode=json
+  elif ip -o addr show >/dev/null 2>&1; then ipmode=text; fi
+  say "@@ipmode $ipmode"
+  seen=' '
+  while read -r ino p; do
+    [ -n "$ino" ] || continue
+    case $seen in *" $ino "*) continue ;; esac
+    # Mount points with escapes (spaces, newlines) cannot be passed on; a pid path usually can.
+    case $p in *\\*) continue ;; esac
+    seen="$seen$ino "
+    say "@@netns $ino $p"
+    case $ipmode in
+      json) if [ "$p" = - ]; then say "$out"; else inns "$p" ip -j -d addr show 2>/dev/null || warn "ip failed in netns $ino"; fi ;;
+      text) inns "$p" ip -o -d link show 2>/dev/null || inns "$p" ip -o link show 2>/dev/null
+            say "@@netns-addr $ino"
+            inns "$p" ip -o addr show 2>/dev/null ;;
+      proc) say "@@netns-dev $ino"
+            inns "$p" cat /proc/net/dev /proc/net/if_inet6 2>/dev/null ;;
+    esac
+  done <<NSX_EOF
+$me -
 $mounts$cands
 NSX_EOF
 }
 
-# Engines: daemons and shims found in the process table give sockets, stores and ids. One grep finds
-# them, one more reads all their command lines, however many there are.
-us=$(printf '\037')
+# ---------------------------------------------------------------------------------------- engines
+# Daemons and shims, told by their argv[0] in the command lines the probe reads anyway, give sockets,
+# data roots, podman stores and containerd namespaces. One awk pass over those command lines (arguments
+# one per line, "/proc/PID/cmdline:ARG") prints one tab-separated line per finding:
+#   D pid root sockets   a dockerd: data root ("" when unknown) and its API sockets
+#   C socket | F config  a containerd: its socket, or its config file (the socket is inside)
+#   S pid namespace sock the first shim of each containerd namespace (its bundle's siblings are the tasks)
+#   R root               a containerd's root directory (its metadata database is under it)
+#   M rec                a conmon's podman store flags, \037-separated (--root=…, --runroot=…)
+DETECT_AWK='
+function flagval(j, f,   l) { l = length(f) + 1
+  if (args[j] == f) { used = 1; return args[j + 1] }
+  if (substr(args[j], 1, l) == f "=") { used = 1; return substr(args[j], l + 1) }
+  return "" }
+function sock(s) { if (s ~ /^unix:\/\//) s = substr(s, 8); else if (s ~ /^fd:\/\//) s = "/run/docker.sock"; else return ""
+  if (s ~ /^\/var\/run\//) s = substr(s, 5); return s }
+function pm(f) { return f ~ /^--(root|runroot|tmpdir|storage-driver|storage-opt|runtime|cgroup-manager|events-backend|network-config-dir|network-backend|volumepath|db-backend|imagestore|cni-config-dir)$/ }
+function fin(   j, v, r, socks, conf, hs, line, ns, a, rec, e) {
+  if (kind == "d") {
+    r = ""; socks = ""; conf = ""; hs = 0
+    for (j = 1; j < n; j++) {
+      used = 0
+      v = flagval(j, "-H"); if (!used) v = flagval(j, "--host")
+      if (used) { hs = 1; v = sock(v); if (v != "") socks = socks " " v }
+      used = 0; v = flagval(j, "--data-root"); if (!used) v = flagval(j, "-g"); if (!used) v = flagval(j, "--graph"); if (used) r = v
+      used = 0; v = flagval(j, "--config-file"); if (used) conf = v
+    }
+    if (!hs) socks = " /run/docker.sock"
+    if (r == "") { if (conf == "") conf = "/etc/docker/daemon.json"
+      while ((getline line < ("/proc/" pid "/root" conf)) > 0)
+        if (match(line, /"data-root"[ \t]*:[ \t]*"[^"]*"/)) { r = substr(line, RSTART, RLENGTH); sub(/^"data-root"[ \t]*:[ \t]*"/, "", r); sub(/"$/, "", r) }
+      close("/proc/" pid "/root" conf) }
+    # A daemon not run by root (rootless) keeps its data under its own home: leave it to the CLI.
+    if (r == "") { while ((getline line < ("/proc/" pid "/status")) > 0) if (line ~ /^Uid:[ \t]+0[ \t]/) r = "/var/lib/docker"
+      close("/proc/" pid "/status") }
+    print "D\t" pid "\t" r "\t" substr(socks, 2)
+  } else if (kind == "c") {
+    hs = 0; r = ""; conf = "/etc/containerd/config.toml"
+    for (j = 1; j < n; j++) {
+      used = 0; v = flagval(j, "-a"); if (!used) v = flagval(j, "--address"); if (used) { hs = 1; print "C\t" v }
+      used = 0; v = flagval(j, "-c"); if (!used) v = flagval(j, "--config"); if (used) { hs = 1; print "F\t" v; conf = v }
+      used = 0; v = flagval(j, "--root"); if (used) r = v
+    }
+    if (!hs) print "C\t/run/containerd/containerd.sock"
+    if (r == "") { while ((getline line < conf) > 0) if (line ~ /^root[ \t]*=[ \t]*"/) { r = line; sub(/^root[ \t]*=[ \t]*"/, "", r); sub(/".*/, "", r) }
+      close(conf) }
+    print "R\t" (r == "" ? "/var/lib/containerd" : r)
+  } else if (kind == "s") {
+    ns = ""; a = ""
+    for (j = 1; j < n; j++) {
+      used = 0; v = flagval(j, "-namespace"); if (!used) v = flagval(j, "--namespace"); if (used) ns = v
+      used = 0; v = flagval(j, "-address"); if (!used) v = flagval(j, "--address"); if (used) a = v
+    }
+    if (!((a SUBSEP ns) in seen)) { seen[a, ns] = 1; print "S\t" pid "\t" ns "\t" a }
+  } else if (kind == "m") {
+    rec = ""; e = ""
+    for (j = 1; j < n; j++) if (args[j - 1] == "--exit-command-arg") {
+      if (pm(e)) rec = rec US e "=" args[j]
+      v = args[j]; sub(/=.*/, "", v); if (pm(v) && v != args[j]) rec = rec US args[j]
+      e = args[j]
+    }
+    if (rec != "" && !(rec in seenm)) { seenm[rec] = 1; print "M\t" rec }
+  }
+  kind = ""
+}
+BEGIN { US = sprintf("%c", 31) }
+{ i = index($0, ":"); f = substr($0, 1, i - 1); v = substr($0, i + 1)
+  if (f != cur) { fin(); cur = f; pid = f; sub(/^\/proc\//, "", pid); sub(/\/cmdline$/, "", pid); n = 0
+    b = v; sub(/.*\//, "", b)
+    if (b == "dockerd") kind = "d"; else if (b == "containerd") kind = "c"; else if (b == "conmon") kind = "m"; else if (b ~ /^containerd-shim/) kind = "s"; else kind = "" }
+  if (kind != "") args[n++] = v }
+END { fin() }
+'
 CV=
 canon() { case $1 in /var/run/*) CV=/run/${1#/var/run/} ;; *) CV=$1 ;; esac; }
-# podman global flags that select the store and its state; conmon passes them to its --exit-command
-# (podman ... container cleanup ID), so `podman FLAGS ps` lists exactly that store.
-pmflag() {
-  case $1 in
-    --root|--runroot|--tmpdir|--storage-driver|--storage-opt|--runtime|--cgroup-manager|--events-backend|\
-    --network-config-dir|--network-backend|--volumepath|--db-backend|--imagestore|--cni-config-dir) return 0 ;;
-  esac
-  return 1
-}
-dockerd= conmon= containerd= shims= dpaths=
-if have docker || have podman || have ctr; then
-  daemons=$(grep -sHx -e 'Name:.dockerd' -e 'Name:.conmon' -e 'Name:.containerd' -e 'Name:.containerd-shim.*' /proc/[0-9]*/status)
-  while IFS=: read -r f _ n; do
-    [ -n "$f" ] || continue
-    p=${f#/proc/}; p=${p%/status}
-    case $n in
-      *containerd-shim*) shims="$shims $p " ;;
-      *dockerd) dockerd="$dockerd $p " ;;
-      *conmon) conmon="$conmon $p " ;;
-      *containerd) containerd="$containerd $p " ;;
-      *) continue ;;
-    esac
-    dpaths="$dpaths /proc/$p/cmdline"
-  done <<NSX_EOF
-$daemons
-NSX_EOF
-fi
-dk_socks= ct_socks= ct_confs= pm_stores=
-# Called after the last argument of each daemon (kind $kind, pid $dp).
-dend() {
-  case $kind in
-    dockerd) [ -n "$dh" ] || dk_socks="$dk_socks /run/docker.sock" ;;
-    containerd) [ -n "$dh" ] || ct_socks="$ct_socks /run/containerd/containerd.sock" ;;
-    conmon) [ -n "$rec" ] && case "$nl$pm_stores" in *"$nl$rec$nl"*) ;; *) pm_stores="$pm_stores$rec$nl" ;; esac ;;
-  esac
-  kind=
-}
-dhost() {
-  case $1 in
-    unix://*) s=${1#unix://} ;;
-    fd://*) s=/var/run/docker.sock ;;
-    *) return ;;
-  esac
-  [ -S "$s" ] || { [ -S "/proc/$dp/root$s" ] && s=/proc/$dp/root$s; }
-  canon "$s"; dk_socks="$dk_socks $CV"
-}
-if [ -n "$dpaths" ]; then
-  dargs=$(grep -asHz '' $dpaths | tr '\n\0' '\037\n')
-  cur= kind= prev= eprev= rec= dh= dp=
-  while IFS= read -r l; do
-    f=${l%%:*}; x=${l#*:}
-    if [ "$f" != "$cur" ]; then
-      dend
-      cur=$f; dp=${f#/proc/}; dp=${dp%/cmdline}; prev= eprev= rec= dh=
-      case " $dockerd $containerd $shims $conmon " in
-        *" $dp "*) ;;
-        *) continue ;;
-      esac
-      case " $dockerd " in *" $dp "*) kind=dockerd ;; esac
-      case " $containerd " in *" $dp "*) kind=containerd ;; esac
-      case " $shims " in *" $dp "*) kind=shim ;; esac
-      case " $conmon " in *" $dp "*) kind=conmon ;; esac
-    fi
+# Reads the detector's lines (stdin) into dk_daemons ("PID<us>ROOT<us>SOCKS" lines), dk_socks,
+# ct_socks, ct_confs, pm_stores (records, one per line), shim_paths and k8s_paths (bundle globs).
+detect() {
+  dk_daemons= dk_socks= ct_socks= ct_confs= ct_roots= pm_stores= shim_paths= k8s_paths=
+  tab=$(printf '\t')
+  while IFS=$tab read -r kind a b c; do
     case $kind in
-      dockerd)
-        case $prev in -H|--host) dh=1; dhost "$x" ;; esac
-        case $x in --host=*|-H=*) dh=1; dhost "${x#*=}" ;; esac ;;
-      containerd)
-        case $prev in -a|--address) dh=1; ct_socks="$ct_socks $x" ;; -c|--config) dh=1; ct_confs="$ct_confs $x" ;; esac
-        case $x in --address=*) dh=1; ct_socks="$ct_socks ${x#*=}" ;; --config=*) dh=1; ct_confs="$ct_confs ${x#*=}" ;; esac ;;
-      shim)
-        case $prev in -address|--address) ct_socks="$ct_socks $x" ;; esac ;;
-      conmon)
-        if [ "$prev" = --exit-command-arg ]; then
-          pmflag "$eprev" && rec="$rec$us$eprev=$x"
-          pmflag "${x%%=*}" && [ "$x" != "${x%%=*}" ] && rec="$rec$us$x"
-          eprev=$x
-        fi ;;
+      D) dsocks=
+         for s in $c; do
+           [ -S "$s" ] || { [ -S "/proc/$a/root$s" ] && s=/proc/$a/root$s; }
+           canon "$s"; dsocks="$dsocks $CV"
+         done
+         dk_socks="$dk_socks$dsocks"; dk_daemons="$dk_daemons$a$us$b$us$dsocks$nl" ;;
+      C) ct_socks="$ct_socks $a" ;;
+      F) ct_confs="$ct_confs $a" ;;
+      R) ct_roots="$ct_roots $a" ;;
+      S) shim_paths="$shim_paths /proc/$a/cwd/../*/init.pid"
+         [ "$b" = k8s.io ] && k8s_paths="$k8s_paths /proc/$a/cwd/../*/config.json" ;;
+      M) pm_stores="$pm_stores$a$nl" ;;
     esac
-    prev=$x
+  done
+}
+# The engines' own state files, read by one grep: each docker daemon's containers/*/config.v2.json and
+# hostconfig.json under its data root (as the daemon sees its file system), each podman store's
+# containers.json (id, name and image of every container, running or not; conmon's child is the init of
+# a running one), each containerd namespace's task bundles (a shim runs in its task's bundle directory;
+# the namespace's other bundles sit beside it, each with the init's pid), and registered nspawn machines.
+# The docker CLI only for sockets whose daemon's files cannot be read.
+eng_files() {
+  files= covered=' '
+  while IFS=$us read -r dp droot dsocks; do
+    [ -n "$dp" ] || continue
+    r=/proc/$dp/root$droot/containers
+    [ -n "$droot" ] && [ -d "$r" ] && [ -x "$r" ] || continue
+    files="$files $r/*/config.v2.json $r/*/hostconfig.json"
+    covered="$covered$dsocks "
   done <<NSX_EOF
-$dargs
+$dk_daemons
 NSX_EOF
-  dend
-fi
-eng_docker() {
+  pm_roots_list
+  while IFS= read -r r; do
+    [ -n "$r" ] && files="$files $r/*-containers/containers.json"
+  done <<NSX_EOF
+$roots
+NSX_EOF
+  say "@@engine-files"
+  # shellcheck disable=SC2086
+  grep -sH '' $files $shim_paths /run/systemd/machines/*
+  if [ -n "$k8s_paths" ]; then
+    say "@@cri-annotations"
+    # shellcheck disable=SC2086
+    grep -soH -e '"io.kubernetes.cri.[a-z-]*":"[^"]*"' $k8s_paths
+  fi
   have docker || return 0
   socks=$dk_socks
   [ -S /var/run/docker.sock ] && socks="$socks /run/docker.sock"
   case $DOCKER_HOST in unix://*) canon "${DOCKER_HOST#unix://}"; socks="$socks $CV" ;; esac
   for s in $extra_docker; do canon "$s"; socks="$socks $CV"; done
-  done_socks=' '
+  done_socks=$covered
   fmt='[{{json .Id}},{{json .Name}},{{json .Config.Image}},{{json .State.Status}},{{json .State.Pid}},{{json .Config.Hostname}},{{json .HostConfig.NetworkMode}},{{json .HostConfig.Runtime}},{{json .HostConfig.PidMode}},{{json .Config.Labels}}]'
   for s in $socks; do
     case $done_socks in *" $s "*) continue ;; esac
@@ -213,12 +249,18 @@ eng_docker() {
   done
 }
 
+job_fast() {
+  detect <"$tmpd/det"
+  eng_files
+}
+
+# -------------------------------------------------------------------- engine CLIs (scope full)
+# podman: the store flags conmon passes to its --exit-command (podman ... container cleanup ID) select
+# exactly that store, so `podman FLAGS ps` lists it.
 eng_podman() {
   have podman || return 0
-  # The default store, then each store a running conmon names (stopped containers of a custom store
-  # without any running one stay unseen).
   pm_default=
-  # The default store only when it holds containers (a podman call costs hundreds of ms).
+  # The default store only when it holds containers (a podman call costs a hundred ms).
   for f in /var/lib/containers/storage/*-containers/containers.json; do
     [ -s "$f" ] && read -r x <"$f" && [ "$x" != "[]" ] && pm_default=1
   done
@@ -268,12 +310,11 @@ eng_ctr() {
     [ -S "$s" ] || continue
     nss=$(t ctr -a "$s" namespaces ls -q 2>/dev/null) || { warn "ctr could not reach $s"; continue; }
     for n in $nss; do
-      # Docker's own namespace only repeats the containers docker listed.
-      [ "$n" = moby ] && [ -n "$dk_socks" ] && have docker && continue
+      # Docker's own namespace only repeats the containers docker listed. Tasks (running or not, and
+      # their init pids) come from the bundles in engine-files.
+      [ "$n" = moby ] && [ -n "$dk_socks" ] && continue
       say "@@ctr-containers $s $n"
       t ctr -a "$s" -n "$n" containers ls 2>/dev/null
-      say "@@ctr-tasks $s $n"
-      t ctr -a "$s" -n "$n" tasks ls 2>/dev/null
       if have nerdctl; then
         say "@@nerdctl $s $n"
         t nerdctl -a "$s" -n "$n" ps -a --format '{{json .}}' 2>/dev/null
@@ -283,45 +324,133 @@ eng_ctr() {
 }
 
 eng_other() {
-if have crictl; then
-  if p=$(t crictl pods -o json 2>/dev/null); then
-    say "@@crictl-pods"; say "$p"
-    say "@@crictl-ps"; t crictl ps -a -o json 2>/dev/null
+  if have crictl; then
+    if p=$(t crictl pods -o json 2>/dev/null); then
+      say "@@crictl-pods"; say "$p"
+      say "@@crictl-ps"; t crictl ps -a -o json 2>/dev/null
+    fi
   fi
-fi
-
-if [ -d /run/systemd/machines ]; then
-  say "@@machines"
-  grep -sH '' /run/systemd/machines/*
-fi
-if have machinectl; then
-  say "@@machinectl"
-  t machinectl list --no-legend --no-pager 2>/dev/null
-fi
-
-if have lxc-ls; then
-  say "@@lxc"
-  t lxc-ls -f -F NAME,STATE,PID 2>/dev/null
-elif [ -d /var/lib/lxc ]; then
-  say "@@lxc-dirs"
-  ls -1 /var/lib/lxc 2>/dev/null
-fi
+  if have machinectl; then
+    say "@@machinectl"
+    t machinectl list --no-legend --no-pager 2>/dev/null
+  fi
+  if have lxc-ls; then
+    say "@@lxc"
+    t lxc-ls -f -F NAME,STATE,PID 2>/dev/null
+  elif [ -d /var/lib/lxc ]; then
+    say "@@lxc-dirs"
+    ls -1 /var/lib/lxc 2>/dev/null
+  fi
 }
 
-# Interfaces and each engine are independent and mostly wait on daemons: run them side by side, each
-# into its own file, and print the files in a fixed order.
-jobs="eng_docker eng_podman eng_ctr eng_other"
-[ "$scope" = tree ] || jobs="nets $jobs"
-tmpd=
-case $jobs in *" "*) tmpd=$(mktemp -d 2>/dev/null) || tmpd= ;; esac
-if [ -n "$tmpd" ] && [ -d "$tmpd" ]; then
-  trap 'rm -rf "$tmpd"' EXIT
-  for j in $jobs; do $j >"$tmpd/$j" 2>/dev/null & done
-  wait
-  for j in $jobs; do cat "$tmpd/$j"; done
-else
-  for j in $jobs; do $j; done
-fi
+# Runs functions side by side, each into its own file in $tmpd, and prints the files in order.
+par() {
+  if [ -n "$tmpd" ]; then
+    for j in "$@"; do $j >"$tmpd/$j" 2>/dev/null & done
+    wait
+    for j in "$@"; do cat "$tmpd/$j"; done
+  else
+    for j in "$@"; do $j; done
+  fi
+}
+# podman's and containerd's CLIs cost a Go process start each (tens of ms). What they add to the state
+# files (stopped podman containers' states, pods; containerd containers without a task, images) lives in
+# their databases, so their output is reused while every database is unchanged: the fingerprint below
+# (paths, inode, size, mtime in ns) is printed, and the caller passes the last one back (--cli-cache).
+cli_fingerprint() {
+  dbs=
+  pm_roots_list
+  for r in $roots; do dbs="$dbs $r/libpod/bolt_state.db $r/db.sql"; done
+  for r in $ct_roots; do dbs="$dbs $r/io.containerd.metadata.v1.bolt/meta.db"; done
+  # shellcheck disable=SC2086
+  fp=$(stat -L -c '%n:%i:%s:%y' $dbs 2>/dev/null)
+  set -f; oifs=$IFS; IFS=" $nl"
+  # shellcheck disable=SC2086
+  set -- $fp
+  IFS=,; fp="$*"; IFS=$oifs; set +f
+}
+pm_roots_list() {
+  roots=/var/lib/containers/storage$nl
+  while IFS= read -r rec; do
+    case $rec in *"$us--root="*) r=${rec#*"$us--root="}; r=${r%%"$us"*}
+      case $nl$roots in *"$nl$r$nl"*) ;; *) roots="$roots$r$nl" ;; esac ;;
+    esac
+  done <<NSX_EOF
+$pm_stores
+NSX_EOF
+}
+job_cli() {
+  detect <"$tmpd/det"
+  cached=
+  if have podman || have ctr; then
+    cli_fingerprint
+    say "@@cli-fingerprint $fp"
+    [ -n "$cli_cache" ] && [ "$cli_cache" = "$fp" ] && cached=1
+  fi
+  if [ -n "$cached" ]; then
+    say "@@cli-cached"
+    par eng_other
+  else
+    par eng_podman eng_ctr eng_other
+  fi
+}
 
+# Status fields, non-identity uid_map lines, the cgroup v2 line (or v1 lines), nsfs mounts and the
+# probe's own netns interfaces from sysfs: one grep over all of them. Status lines start with a letter;
+# the others start with a digit or a space.
+job_files() {
+  say "@@files"
+  grep -sH -e '^Name:' -e '^State:' -e '^PPid:' -e '^Uid:' -e '^NSpid:' -e '^ *[0-9]' \
+    /proc/[0-9]*/status /proc/[0-9]*/uid_map /proc/[0-9]*/cgroup /proc/$self/mountinfo \
+    /sys/class/net/*/ifindex /sys/class/net/*/iflink
+}
+# grep -z prefixes each NUL-terminated argument with its file; only then do newlines inside arguments
+# become \037 and NULs newlines, so no argument can forge a line of its own.
+cmdlines() { grep -asHz '' /proc/[0-9]*/cmdline | tr '\n\0' '\037\n'; }
+# cut bounds each argument.
+say_cmdlines() { say "@@cmdline"; cut -c1-300 "$@"; }
+
+# ---------------------------------------------------------------------------------------- main
+tmpd=$(mktemp -d 2>/dev/null) || tmpd=
+[ -d "$tmpd" ] || tmpd=
+if [ -n "$tmpd" ]; then
+  trap 'rm -rf "$tmpd"' EXIT
+  job_files >"$tmpd/files" 2>/dev/null & p1=$!
+  job_lsns >"$tmpd/lsns" 2>/dev/null & p2=$!
+  job_ns >"$tmpd/ns" 2>/dev/null & p3=$!
+  [ "$scope" = tree ] || { job_nets >"$tmpd/nets" 2>/dev/null & }
+  cmdlines >"$tmpd/cmd"
+  awk "$DETECT_AWK" "$tmpd/cmd" >"$tmpd/det" 2>/dev/null
+  job_fast >"$tmpd/fast" 2>/dev/null & p4=$!
+  [ "$scope" = tree ] || { job_cli >"$tmpd/cli" 2>/dev/null & }
+  say_cmdlines "$tmpd/cmd"
+  wait $p1 $p2 $p3 $p4
+  cat "$tmpd/files" "$tmpd/ns" "$tmpd/lsns" "$tmpd/fast"
+else
+  # No mktemp or no writable temporary directory: the same, in order, in this shell.
+  job_files
+  cmd=$(cmdlines)
+  printf '%s\n' "$cmd" | say_cmdlines
+  det=$(printf '%s\n' "$cmd" | awk "$DETECT_AWK" 2>/dev/null)
+  detect <<NSX_EOF
+$det
+NSX_EOF
+  job_ns
+  job_lsns
+  eng_files
+fi
+read up1 _ </proc/uptime
+say "@@tree-end $up1"
+if [ "$scope" != tree ]; then
+  if [ -n "$tmpd" ]; then
+    wait
+    cat "$tmpd/nets" "$tmpd/cli"
+  else
+    job_nets
+    eng_podman
+    eng_ctr
+    eng_other
+  fi
+fi
 read up1 _ </proc/uptime
 say "@@end $up1"

@@ -19,6 +19,11 @@ export interface HostFacts {
   privileged: boolean;
   /** Milliseconds the probe took on the host side, when measured. */
   probeMs: number;
+  /**
+   * 'full' (the default): everything. 'tree': the tree's first levels only (processes, namespaces,
+   * containers from the engines' state files), without interfaces or the engine CLIs' details.
+   */
+  scope?: 'tree' | 'full';
   /** Epoch milliseconds when the snapshot was taken. */
   takenAt: number;
   /** What the probe could not see, in words the UI shows. */
