@@ -121,7 +121,9 @@ export function parseEngineFiles(sections: Section[], processes: ProcessInfo[]):
   }
 
   for (const sec of sections) {
-    if (sec.name === 'engine-files') {
+    // The probe reads the engines' files with the processes' ones (section files); engine-files is
+    // the same with nothing else.
+    if (sec.name === 'files' || sec.name === 'engine-files') {
       for (const l of sec.lines) {
         let m = /^(.*)\/containers\/([0-9a-f]{64})\/(config\.v2|hostconfig)\.json:(.*)$/.exec(l);
         if (m) {

@@ -45,7 +45,8 @@ say "tools=$tools"
 # ---------------------------------------------------------------------------------------- base jobs
 job_ns() {
   say "@@ns"
-  stat -L -c '%n %i' /proc/[0-9]*/ns/* /proc/$self/ns/net 2>/dev/null
+  stat -L -c '%n %i' /proc/[0-9]*/ns/net /proc/[0-9]*/ns/pid /proc/[0-9]*/ns/mnt /proc/[0-9]*/ns/uts \
+    /proc/[0-9]*/ns/ipc /proc/[0-9]*/ns/user /proc/[0-9]*/ns/cgroup /proc/[0-9]*/ns/time 2>/dev/null
 }
 job_lsns() {
   have lsns || return 0
@@ -103,12 +104,15 @@ NSX_EOF
 # ---------------------------------------------------------------------------------------- engines
 # Daemons and shims, told by their argv[0] in the command lines the probe reads anyway, give sockets,
 # data roots, podman stores and containerd namespaces. One awk pass over those command lines (arguments
-# one per line, "/proc/PID/cmdline:ARG") prints one tab-separated line per finding:
+# one per line, "/proc/PID/cmdline:ARG") prints one line per finding
+# (fields separated by \037):
 #   D pid root sockets   a dockerd: data root ("" when unknown) and its API sockets
 #   C socket | F config  a containerd: its socket, or its config file (the socket is inside)
 #   S pid namespace sock the first shim of each containerd namespace (its bundle's siblings are the tasks)
 #   R root               a containerd's root directory (its metadata database is under it)
 #   M rec                a conmon's podman store flags, \037-separated (--root=…, --runroot=…)
+# With -v out=FILE the findings go to FILE and every input line, cut to 300 characters, to stdout (the
+# cmdline section); without, only the findings, to stdout.
 DETECT_AWK='
 function flagval(j, f,   l) { l = length(f) + 1
   if (args[j] == f) { used = 1; return args[j + 1] }
@@ -117,7 +121,10 @@ function flagval(j, f,   l) { l = length(f) + 1
 function sock(s) { if (s ~ /^unix:\/\//) s = substr(s, 8); else if (s ~ /^fd:\/\//) s = "/run/docker.sock"; else return ""
   if (s ~ /^\/var\/run\//) s = substr(s, 5); return s }
 function pm(f) { return f ~ /^--(root|runroot|tmpdir|storage-driver|storage-opt|runtime|cgroup-manager|events-backend|network-config-dir|network-backend|volumepath|db-backend|imagestore|cni-config-dir)$/ }
-function fin(   j, v, r, socks, conf, hs, line, ns, a, rec, e) {
+function emit(s) { if (out != "") print s > out; else print s }
+function fin(   j, v, r, socks, conf, hs, line, ns, a, rec, e, rs) {
+  # Files read here are read by lines, whatever the record separator of the input.
+  rs = RS; RS = "\n"
   if (kind == "d") {
     r = ""; socks = ""; conf = ""; hs = 0
     for (j = 1; j < n; j++) {
@@ -135,25 +142,25 @@ function fin(   j, v, r, socks, conf, hs, line, ns, a, rec, e) {
     # A daemon not run by root (rootless) keeps its data under its own home: leave it to the CLI.
     if (r == "") { while ((getline line < ("/proc/" pid "/status")) > 0) if (line ~ /^Uid:[ \t]+0[ \t]/) r = "/var/lib/docker"
       close("/proc/" pid "/status") }
-    print "D\t" pid "\t" r "\t" substr(socks, 2)
+    emit("D" US pid US r US substr(socks, 2))
   } else if (kind == "c") {
     hs = 0; r = ""; conf = "/etc/containerd/config.toml"
     for (j = 1; j < n; j++) {
-      used = 0; v = flagval(j, "-a"); if (!used) v = flagval(j, "--address"); if (used) { hs = 1; print "C\t" v }
-      used = 0; v = flagval(j, "-c"); if (!used) v = flagval(j, "--config"); if (used) { hs = 1; print "F\t" v; conf = v }
+      used = 0; v = flagval(j, "-a"); if (!used) v = flagval(j, "--address"); if (used) { hs = 1; emit("C" US v) }
+      used = 0; v = flagval(j, "-c"); if (!used) v = flagval(j, "--config"); if (used) { hs = 1; emit("F" US v); conf = v }
       used = 0; v = flagval(j, "--root"); if (used) r = v
     }
-    if (!hs) print "C\t/run/containerd/containerd.sock"
+    if (!hs) emit("C" US "/run/containerd/containerd.sock")
     if (r == "") { while ((getline line < conf) > 0) if (line ~ /^root[ \t]*=[ \t]*"/) { r = line; sub(/^root[ \t]*=[ \t]*"/, "", r); sub(/".*/, "", r) }
       close(conf) }
-    print "R\t" (r == "" ? "/var/lib/containerd" : r)
+    emit("R" US (r == "" ? "/var/lib/containerd" : r))
   } else if (kind == "s") {
     ns = ""; a = ""
     for (j = 1; j < n; j++) {
       used = 0; v = flagval(j, "-namespace"); if (!used) v = flagval(j, "--namespace"); if (used) ns = v
       used = 0; v = flagval(j, "-address"); if (!used) v = flagval(j, "--address"); if (used) a = v
     }
-    if (!((a SUBSEP ns) in seen)) { seen[a, ns] = 1; print "S\t" pid "\t" ns "\t" a }
+    if (!((a SUBSEP ns) in seen)) { seen[a, ns] = 1; emit("S" US pid US ns US a) }
   } else if (kind == "m") {
     rec = ""; e = ""
     for (j = 1; j < n; j++) if (args[j - 1] == "--exit-command-arg") {
@@ -161,12 +168,15 @@ function fin(   j, v, r, socks, conf, hs, line, ns, a, rec, e) {
       v = args[j]; sub(/=.*/, "", v); if (pm(v) && v != args[j]) rec = rec US args[j]
       e = args[j]
     }
-    if (rec != "" && !(rec in seenm)) { seenm[rec] = 1; print "M\t" rec }
+    if (rec != "" && !(rec in seenm)) { seenm[rec] = 1; emit("M" US rec) }
   }
+  RS = rs
   kind = ""
 }
-BEGIN { US = sprintf("%c", 31) }
-{ i = index($0, ":"); f = substr($0, 1, i - 1); v = substr($0, i + 1)
+BEGIN { US = sprintf("%c", 31); if (z == 1) RS = "\0" }
+{ if (z == 1) gsub(/\n/, US)
+  if (out != "") print substr($0, 1, 300)
+  i = index($0, ":"); f = substr($0, 1, i - 1); v = substr($0, i + 1)
   if (f != cur) { fin(); cur = f; pid = f; sub(/^\/proc\//, "", pid); sub(/\/cmdline$/, "", pid); n = 0
     b = v; sub(/.*\//, "", b)
     if (b == "dockerd") kind = "d"; else if (b == "containerd") kind = "c"; else if (b == "conmon") kind = "m"; else if (b ~ /^containerd-shim/) kind = "s"; else kind = "" }
@@ -179,25 +189,30 @@ canon() { case $1 in /var/run/*) CV=/run/${1#/var/run/} ;; *) CV=$1 ;; esac; }
 # ct_socks, ct_confs, pm_stores (records, one per line), shim_paths and k8s_paths (bundle globs).
 detect() {
   dk_daemons= dk_socks= ct_socks= ct_confs= ct_roots= pm_stores= shim_paths= k8s_paths=
-  tab=$(printf '\t')
-  while IFS=$tab read -r kind a b c; do
+  while IFS= read -r line; do
+    kind=${line%%"$us"*}; rest=${line#*"$us"}
+    # A conmon's record keeps its own \037 separators; the other findings are split into $1 $2 $3.
+    [ "$kind" = M ] && { pm_stores="$pm_stores$rest$nl"; continue; }
+    set -f; oifs=$IFS; IFS=$us
+    # shellcheck disable=SC2086
+    set -- $rest
+    IFS=$oifs; set +f
     case $kind in
       D) dsocks=
-         for s in $c; do
-           [ -S "$s" ] || { [ -S "/proc/$a/root$s" ] && s=/proc/$a/root$s; }
+         for s in $3; do
+           [ -S "$s" ] || { [ -S "/proc/$1/root$s" ] && s=/proc/$1/root$s; }
            canon "$s"; dsocks="$dsocks $CV"
          done
-         dk_socks="$dk_socks$dsocks"; dk_daemons="$dk_daemons$a$us$b$us$dsocks$nl" ;;
-      C) ct_socks="$ct_socks $a" ;;
-      F) ct_confs="$ct_confs $a" ;;
-      R) ct_roots="$ct_roots $a" ;;
-      S) shim_paths="$shim_paths /proc/$a/cwd/../*/init.pid"
-         [ "$b" = k8s.io ] && k8s_paths="$k8s_paths /proc/$a/cwd/../*/config.json" ;;
-      M) pm_stores="$pm_stores$a$nl" ;;
+         dk_socks="$dk_socks$dsocks"; dk_daemons="$dk_daemons$1$us$2$us$dsocks$nl" ;;
+      C) ct_socks="$ct_socks $1" ;;
+      F) ct_confs="$ct_confs $1" ;;
+      R) ct_roots="$ct_roots $1" ;;
+      S) shim_paths="$shim_paths /proc/$1/cwd/../*/init.pid"
+         [ "$2" = k8s.io ] && k8s_paths="$k8s_paths /proc/$1/cwd/../*/config.json" ;;
     esac
   done
 }
-# The engines' own state files, read by one grep: each docker daemon's containers/*/config.v2.json and
+# The engines' own state files, read by the one grep that reads the processes' files: each docker daemon's containers/*/config.v2.json and
 # hostconfig.json under its data root (as the daemon sees its file system), each podman store's
 # containers.json (id, name and image of every container, running or not; conmon's child is the init of
 # a running one), each containerd namespace's task bundles (a shim runs in its task's bundle directory;
@@ -220,9 +235,15 @@ NSX_EOF
   done <<NSX_EOF
 $roots
 NSX_EOF
-  say "@@engine-files"
+  # With them, in the same grep: status fields, non-identity uid_map lines, the cgroup v2 line (or v1
+  # lines), nsfs mounts and the probe's own netns interfaces from sysfs. Status lines start with a
+  # capital and a colon, the others with a digit or a space; the engines' JSON with { or [, machine
+  # registrations with KEY=.
+  say "@@files"
   # shellcheck disable=SC2086
-  grep -sH '' $files $shim_paths /run/systemd/machines/*
+  grep -sH -e '^Name:' -e '^State:' -e '^PPid:' -e '^Uid:' -e '^NSpid:' -e '^ *[0-9]' -e '^[[{]' -e '^[A-Z_]*=' \
+    /proc/[0-9]*/status /proc/[0-9]*/uid_map /proc/[0-9]*/cgroup /proc/$self/mountinfo \
+    /sys/class/net/*/ifindex /sys/class/net/*/iflink $files $shim_paths /run/systemd/machines/*
   if [ -n "$k8s_paths" ]; then
     say "@@cri-annotations"
     # shellcheck disable=SC2086
@@ -247,11 +268,6 @@ NSX_EOF
       warn "docker on $s: ${ids%%"$nl"*}"
     fi
   done
-}
-
-job_fast() {
-  detect <"$tmpd/det"
-  eng_files
 }
 
 # -------------------------------------------------------------------- engine CLIs (scope full)
@@ -346,9 +362,9 @@ eng_other() {
 # Runs functions side by side, each into its own file in $tmpd, and prints the files in order.
 par() {
   if [ -n "$tmpd" ]; then
-    for j in "$@"; do $j >"$tmpd/$j" 2>/dev/null & done
+    for j in "$@"; do $j >"$tmpd$j" 2>/dev/null & done
     wait
-    for j in "$@"; do cat "$tmpd/$j"; done
+    for j in "$@"; do cat "$tmpd$j"; done
   else
     for j in "$@"; do $j; done
   fi
@@ -380,7 +396,7 @@ $pm_stores
 NSX_EOF
 }
 job_cli() {
-  detect <"$tmpd/det"
+  detect <"${tmpd}det"
   cached=
   if have podman || have ctr; then
     cli_fingerprint
@@ -395,57 +411,67 @@ job_cli() {
   fi
 }
 
-# Status fields, non-identity uid_map lines, the cgroup v2 line (or v1 lines), nsfs mounts and the
-# probe's own netns interfaces from sysfs: one grep over all of them. Status lines start with a letter;
-# the others start with a digit or a space.
-job_files() {
-  say "@@files"
-  grep -sH -e '^Name:' -e '^State:' -e '^PPid:' -e '^Uid:' -e '^NSpid:' -e '^ *[0-9]' \
-    /proc/[0-9]*/status /proc/[0-9]*/uid_map /proc/[0-9]*/cgroup /proc/$self/mountinfo \
-    /sys/class/net/*/ifindex /sys/class/net/*/iflink
-}
 # grep -z prefixes each NUL-terminated argument with its file; only then do newlines inside arguments
-# become \037 and NULs newlines, so no argument can forge a line of its own.
-cmdlines() { grep -asHz '' /proc/[0-9]*/cmdline | tr '\n\0' '\037\n'; }
-# cut bounds each argument.
-say_cmdlines() { say "@@cmdline"; cut -c1-300 "$@"; }
+# become \037 and NULs newlines, so no argument can forge a line of its own. mawk and gawk split the
+# NUL-terminated records themselves (awkz=1: one process less); other awks get them through tr.
+awkz=0
+for x in mawk gawk; do
+  have $x && [ "$(command -v awk)" -ef "$(command -v $x)" ] && awkz=1
+done
+cmdlines_tr() { grep -asHz '' /proc/[0-9]*/cmdline | tr '\n\0' '\037\n'; }
+cmdlines() { if [ $awkz = 1 ]; then grep -asHz '' /proc/[0-9]*/cmdline; else cmdlines_tr; fi; }
 
 # ---------------------------------------------------------------------------------------- main
-tmpd=$(mktemp -d 2>/dev/null) || tmpd=
-[ -d "$tmpd" ] || tmpd=
+# Temporary files: as root, under /run (only root can create entries there, so no name can be planted;
+# no mktemp to start); otherwise in a mktemp directory. $tmpd is the prefix of their names.
+if [ -O /run ] && [ -w /run ]; then
+  tmpd=/run/.nsx-probe.$self.
+  rm_tmp() { rm -f "$tmpd"*; }
+elif tmpd=$(mktemp -d 2>/dev/null) && [ -d "$tmpd" ]; then
+  d=$tmpd; tmpd=$d/
+  rm_tmp() { rm -rf "$d"; }
+else
+  tmpd=
+fi
 if [ -n "$tmpd" ]; then
-  trap 'rm -rf "$tmpd"' EXIT
-  job_files >"$tmpd/files" 2>/dev/null & p1=$!
-  job_lsns >"$tmpd/lsns" 2>/dev/null & p2=$!
-  job_ns >"$tmpd/ns" 2>/dev/null & p3=$!
-  [ "$scope" = tree ] || { job_nets >"$tmpd/nets" 2>/dev/null & }
-  cmdlines >"$tmpd/cmd"
-  awk "$DETECT_AWK" "$tmpd/cmd" >"$tmpd/det" 2>/dev/null
-  job_fast >"$tmpd/fast" 2>/dev/null & p4=$!
-  [ "$scope" = tree ] || { job_cli >"$tmpd/cli" 2>/dev/null & }
-  say_cmdlines "$tmpd/cmd"
-  wait $p1 $p2 $p3 $p4
-  cat "$tmpd/files" "$tmpd/ns" "$tmpd/lsns" "$tmpd/fast"
+  # They go once the probe has printed everything, without holding up its exit.
+  trap 'rm_tmp </dev/null >/dev/null 2>&1 &' EXIT
+  # Parent and owner namespaces (lsns) are not part of the tree's first levels.
+  [ "$scope" = tree ] || { job_lsns >"${tmpd}lsns" 2>/dev/null & job_nets >"${tmpd}nets" 2>/dev/null & }
+  job_ns >"${tmpd}ns" 2>/dev/null & p2=$!
+  say "@@cmdline"
+  if have awk; then
+    cmdlines | awk -v out="${tmpd}det" -v z=$awkz "$DETECT_AWK" 2>/dev/null
+  else
+    warn "awk is missing: engines are looked for at their default paths only"
+    cmdlines_tr | cut -c1-300
+    : >"${tmpd}det"
+  fi
+  [ "$scope" = tree ] || { job_cli >"${tmpd}cli" 2>/dev/null & }
+  detect <"${tmpd}det"
+  eng_files
+  wait $p2
+  cat "${tmpd}ns"
 else
   # No mktemp or no writable temporary directory: the same, in order, in this shell.
-  job_files
-  cmd=$(cmdlines)
-  printf '%s\n' "$cmd" | say_cmdlines
-  det=$(printf '%s\n' "$cmd" | awk "$DETECT_AWK" 2>/dev/null)
+  cmd=$(cmdlines_tr)
+  say "@@cmdline"
+  printf '%s\n' "$cmd" | cut -c1-300
+  det=$(printf '%s\n' "$cmd" | awk -v z=0 "$DETECT_AWK" 2>/dev/null)
   detect <<NSX_EOF
 $det
 NSX_EOF
-  job_ns
-  job_lsns
   eng_files
+  job_ns
 fi
 read up1 _ </proc/uptime
 say "@@tree-end $up1"
 if [ "$scope" != tree ]; then
   if [ -n "$tmpd" ]; then
     wait
-    cat "$tmpd/nets" "$tmpd/cli"
+    cat "${tmpd}lsns" "${tmpd}nets" "${tmpd}cli"
   else
+    job_lsns
     job_nets
     eng_podman
     eng_ctr

@@ -3,7 +3,7 @@
  * on demand or on a timer. One connection per host, shared by the tree, terminals, panels and workflows.
  */
 import * as vscode from 'vscode';
-import { discover } from '../discovery/discover';
+import { discover, DiscoveryCache } from '../discovery/discover';
 import { openConnection } from '../host/connect';
 import { ConnectionState, HostConnection, HostInfo } from '../host/hostConnection';
 import { LocalConnection } from '../host/localConnection';
@@ -25,6 +25,8 @@ export class HostSession implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly subs: vscode.Disposable[] = [];
   private readonly log: Logger;
+  /** The engine CLIs' output, reused by the probe while the engines' databases are unchanged. */
+  private readonly discoveryCache = new DiscoveryCache();
 
   constructor(
     readonly spec: string,
@@ -74,7 +76,21 @@ export class HostSession implements vscode.Disposable {
             this.info = await (this.conn instanceof SshConnection ? this.conn.retryNow() : this.conn.connect());
           }
           this.info ??= await this.conn.connect();
-          const snapshot = await discover(this.conn);
+          // The first time, the tree shows its first levels as soon as the probe has printed them.
+          const first = !this.snapshot;
+          const snapshot = await discover(this.conn, {
+            hostInfo: this.info,
+            cache: this.discoveryCache,
+            onTree: first
+              ? (partial) => {
+                  if (!this.snapshot) {
+                    this.snapshot = partial;
+                    this.index = new SnapshotIndex(partial);
+                    this.changed.fire(this);
+                  }
+                }
+              : undefined,
+          });
           this.snapshot = snapshot;
           this.index = new SnapshotIndex(snapshot);
           this.error = undefined;
