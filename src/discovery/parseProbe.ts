@@ -397,7 +397,10 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
     warnings.push('The host seems to offer busybox tools only (no lsns, no ip JSON): the snapshot is partial.');
   }
   const up0 = Number(hostKv.get('uptime0'));
-  const scope = ctx.scope ?? (hostKv.get('scope') === 'tree' ? 'tree' : 'full');
+  // A probe of scope full whose output stops after the tree part (the onTree snapshot, a cut stream)
+  // holds only the tree part too.
+  const partial = treeEndUptime !== undefined && endUptime === undefined;
+  const scope = ctx.scope ?? (hostKv.get('scope') === 'tree' || partial ? 'tree' : 'full');
   const upEnd = scope === 'tree' ? treeEndUptime ?? endUptime : endUptime;
   const probeMs = upEnd !== undefined && Number.isFinite(up0) && Number.isFinite(upEnd) ? Math.round((upEnd - up0) * 1000) : 0;
 

@@ -79,13 +79,37 @@ NSX_EOF
   if out=$(ip -j -d addr show 2>/dev/null); then ipmode=json
   elif ip -o addr show >/dev/null 2>&1; then ipmode=text; fi
   say "@@ipmode $ipmode"
-  seen=' '
+  # One representative per namespace, then two workers, each reading every other one (2 CPUs are
+  # common and each namespace costs two process starts).
+  seen=' ' list=
   while read -r ino p; do
     [ -n "$ino" ] || continue
     case $seen in *" $ino "*) continue ;; esac
     # Mount points with escapes (spaces, newlines) cannot be passed on; a pid path usually can.
     case $p in *\\*) continue ;; esac
     seen="$seen$ino "
+    list="$list$ino $p$nl"
+  done <<NSX_EOF
+$me -
+$mounts$cands
+NSX_EOF
+  if [ -n "$tmpd" ]; then
+    net_worker 0 >"${tmpd}net0" 2>/dev/null &
+    net_worker 1
+    wait
+    cat "${tmpd}net0"
+  else
+    net_worker 0
+    net_worker 1
+  fi
+}
+# Worker $1 (0 or 1) of job_nets: the interfaces of every other namespace of $list.
+net_worker() {
+  k=0
+  while read -r ino p; do
+    [ -n "$ino" ] || continue
+    k=$((k + 1))
+    [ $((k % 2)) = "$1" ] || continue
     say "@@netns $ino $p"
     case $ipmode in
       json) if [ "$p" = - ]; then say "$out"; else inns "$p" ip -j -d addr show 2>/dev/null || warn "ip failed in netns $ino"; fi ;;
@@ -96,8 +120,7 @@ NSX_EOF
             inns "$p" cat /proc/net/dev /proc/net/if_inet6 2>/dev/null ;;
     esac
   done <<NSX_EOF
-$me -
-$mounts$cands
+$list
 NSX_EOF
 }
 

@@ -240,6 +240,10 @@ export class SshConnection implements HostConnection {
       };
       client.once('ready', () => {
         settled = true;
+        // Small SSH packets (a channel request, a keystroke, a channel close) go out at once instead of
+        // waiting for the previous one's ACK: without this every exec took ~40 ms longer (Nagle against
+        // delayed ACKs), as OpenSSH avoids with TCP_NODELAY for interactive sessions.
+        client.setNoDelay(true);
         resolve(client);
       });
       client.once('error', (e: Error & { level?: string }) => {

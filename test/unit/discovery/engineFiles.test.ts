@@ -1,0 +1,353 @@
+import * as assert from 'assert';
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { discover, DiscoveryCache, probeArgv } from '../../../src/discovery/discover';
+import { dockerState, parseEngineFiles, shimRuntime } from '../../../src/discovery/parseEngineFiles';
+import { parseProbeOutput, ProbeStreamParser, Section } from '../../../src/discovery/parseProbe';
+import { PROBE_SCRIPT } from '../../../src/discovery/probeScript';
+import { ExecOptions, ExecResult, HostConnection, HostInfo } from '../../../src/host/hostConnection';
+import { ProcessInfo } from '../../../src/model/snapshot';
+import { REPO_ROOT } from './probeScriptSource';
+
+const fixture = (name: string): string => fs.readFileSync(path.join(REPO_ROOT, 'test/unit/discovery/fixtures', name), 'utf8');
+
+function proc(pid: number, ppid: number, comm: string, cmdline: string): ProcessInfo {
+  return { pid, ppid, uid: 0, comm, cmdline, nspid: [pid], ns: {} };
+}
+
+describe('engines from their state files (lab-files.probe.txt, captured with lab.sh up)', () => {
+  const text = fixture('lab-files.probe.txt');
+  const full = parseProbeOutput(text);
+  const tree = parseProbeOutput(text.slice(0, text.indexOf('\n', text.indexOf('@@tree-end')) + 1));
+  const key = (c: { engine: string; name: string; state: string; pid?: number }) => `${c.engine}/${c.name}/${c.state}/${c.pid ?? '-'}`;
+
+  it('finds every lab container, with its init PID, before the tree-end mark', () => {
+    assert.deepStrictEqual(tree.containers.map((c) => `${c.engine}/${c.name}`).sort(), [
+      'containerd/lab-ctr1',
+      'docker/lab-c1',
+      'docker/lab-c2',
+      'docker/lab-none',
+      'docker/lab-stopped',
+      'podman/lab-p1',
+    ]);
+    for (const c of tree.containers.filter((x) => x.state === 'running')) {
+      const p = tree.processes.find((x) => x.pid === c.pid);
+      assert.ok(p, `${c.name}: pid ${c.pid} is a listed process`);
+      assert.deepStrictEqual(c.ns, p.ns, `${c.name}: namespaces are its init's`);
+    }
+  });
+
+  it('gives the same containers in the tree part as in the whole snapshot, which adds the ctr image', () => {
+    assert.deepStrictEqual(tree.containers.map(key).sort(), full.containers.map(key).sort());
+    assert.strictEqual(tree.containers.find((c) => c.name === 'lab-ctr1')?.image, '');
+    assert.strictEqual(full.containers.find((c) => c.name === 'lab-ctr1')?.image, 'docker.io/library/nsx-busybox:lab');
+  });
+
+  it('reads docker names, images, states and runtimes from config.v2.json and hostconfig.json', () => {
+    const stopped = tree.containers.find((c) => c.name === 'lab-stopped')!;
+    assert.strictEqual(stopped.state, 'exited');
+    assert.strictEqual(stopped.pid, undefined);
+    assert.deepStrictEqual(stopped.ns, {});
+    const c1 = tree.containers.find((c) => c.name === 'lab-c1')!;
+    assert.strictEqual(c1.image, 'nsx-busybox:lab');
+    assert.strictEqual(c1.runtime, 'runc');
+    assert.deepStrictEqual(c1.sharedWith?.net, ['lab-c2']);
+  });
+
+  it('names the podman image from the store metadata and the store by its root', () => {
+    const p = tree.containers.find((c) => c.name === 'lab-p1')!;
+    assert.strictEqual(p.image, 'localhost/nsx-busybox:lab');
+    assert.strictEqual(p.engineNamespace, '/var/lib/nsx-lab-podman/storage');
+    assert.strictEqual(tree.processes.find((x) => x.pid === p.pid)?.comm, 'sleep');
+  });
+
+  it('marks a tree-part snapshot as such: no interfaces, no parent namespaces yet', () => {
+    assert.strictEqual(tree.host.scope, 'tree');
+    assert.strictEqual(full.host.scope, 'full');
+    assert.strictEqual(tree.interfaces.length, 0);
+    assert.ok(full.interfaces.length > 0);
+    assert.ok(full.namespaces.some((n) => n.type === 'pid' && n.parent !== undefined));
+    assert.ok(!tree.host.warnings.some((w) => /lsns/.test(w)), tree.host.warnings.join('; '));
+  });
+
+  it('leaves out the probe itself and everything it started', () => {
+    const shellpid = Number(/^shellpid=(\d+)$/m.exec(text)![1]);
+    assert.ok(text.includes(`/proc/${shellpid}/status:`), 'the capture holds the probe shell');
+    assert.ok(!full.processes.some((p) => p.pid === shellpid || p.ppid === shellpid));
+    assert.ok(!full.processes.some((p) => p.cmdline.includes('@@nsx-probe') || /^(stat -L|grep -asHz) /.test(p.cmdline)));
+  });
+});
+
+describe('parseEngineFiles', () => {
+  it('maps docker state flags like docker does', () => {
+    assert.strictEqual(dockerState({ Running: true }), 'running');
+    assert.strictEqual(dockerState({ Running: true, Paused: true }), 'paused');
+    assert.strictEqual(dockerState({ Running: true, Restarting: true }), 'restarting');
+    assert.strictEqual(dockerState({ Dead: true, StartedAt: '2026-01-01T00:00:00Z' }), 'dead');
+    assert.strictEqual(dockerState({ RemovalInProgress: true }), 'removing');
+    assert.strictEqual(dockerState({ StartedAt: '0001-01-01T00:00:00Z' }), 'created');
+    assert.strictEqual(dockerState({ StartedAt: '2026-11-30T23:06:15Z' }), 'exited');
+    assert.strictEqual(dockerState(undefined), 'unknown');
+  });
+
+  it('names shim runtimes as ctr does', () => {
+    assert.strictEqual(shimRuntime('/usr/bin/containerd-shim-runc-v2'), 'io.containerd.runc.v2');
+    assert.strictEqual(shimRuntime('containerd-shim-kata-v2'), 'io.containerd.kata.v2');
+    assert.strictEqual(shimRuntime('bash'), undefined);
+  });
+
+  it('reads CRI pods from bundle annotations, folds sandboxes, and tells stopped tasks by their dead init', () => {
+    const processes = [
+      proc(100, 1, 'containerd-shim', '/usr/bin/containerd-shim-runc-v2 -namespace k8s.io -id sbx1 -address /run/containerd/containerd.sock'),
+      proc(101, 100, 'pause', '/pause'),
+      proc(102, 100, 'nginx', 'nginx -g daemon off;'),
+      proc(200, 1, 'containerd-shim', '/usr/bin/containerd-shim-runc-v2 -namespace default -id web -address /run/containerd/containerd.sock'),
+    ];
+    const b = '/proc/100/cwd/..';
+    const sections: Section[] = [
+      { name: 'files', args: [], lines: [`${b}/sbx1/init.pid:101`, `${b}/app1/init.pid:102`, '/proc/200/cwd/../web/init.pid:999', '/proc/200/cwd/../web2/init.pid:201'] },
+      {
+        name: 'cri-annotations',
+        args: [],
+        lines: [
+          `${b}/sbx1/config.json:"io.kubernetes.cri.container-type":"sandbox"`,
+          `${b}/sbx1/config.json:"io.kubernetes.cri.sandbox-name":"web-7d9"`,
+          `${b}/app1/config.json:"io.kubernetes.cri.container-type":"container"`,
+          `${b}/app1/config.json:"io.kubernetes.cri.container-name":"nginx"`,
+          `${b}/app1/config.json:"io.kubernetes.cri.image-name":"docker.io/library/nginx:1.27"`,
+          `${b}/app1/config.json:"io.kubernetes.cri.sandbox-id":"sbx1"`,
+          `${b}/app1/config.json:"io.kubernetes.cri.sandbox-name":"web-7d9"`,
+          `${b}/app1/config.json:"io.kubernetes.cri.sandbox-namespace":"shop"`,
+        ],
+      },
+    ];
+    const f = parseEngineFiles(sections, processes);
+    assert.deepStrictEqual([...f.criSandboxIds], ['sbx1']);
+    assert.strictEqual(f.cri.length, 1);
+    assert.deepStrictEqual(
+      { name: f.cri[0].name, image: f.cri[0].image, pid: f.cri[0].pid, pod: f.cri[0].pod },
+      { name: 'nginx', image: 'docker.io/library/nginx:1.27', pid: 102, pod: { name: 'web-7d9', namespace: 'shop', id: 'sbx1' } },
+    );
+    assert.deepStrictEqual(f.tasks.get('default/web'), { namespace: 'default', id: 'web', pid: 999, status: 'stopped', runtime: 'io.containerd.runc.v2', address: '/run/containerd/containerd.sock' });
+    assert.strictEqual(f.tasks.get('default/web2')?.status, 'stopped', 'pid 201 is not a listed process');
+  });
+
+  it('joins podman store entries to their conmon child, and keeps containers without one as stopped', () => {
+    const id1 = 'a'.repeat(64);
+    const id2 = 'b'.repeat(64);
+    const processes = [proc(300, 1, 'conmon', `/usr/bin/conmon --api-version 1 -c ${id1} -u ${id1} -n web`), proc(301, 300, 'httpd', 'httpd -DFOREGROUND')];
+    const entries = [
+      { id: id1, names: ['web'], image: 'f'.repeat(64), metadata: JSON.stringify({ 'image-name': 'docker.io/library/httpd:2.4', name: 'web' }) },
+      { id: id2, names: ['job'], image: 'e'.repeat(64), metadata: '{}' },
+    ];
+    const f = parseEngineFiles([{ name: 'files', args: [], lines: [`/var/lib/containers/storage/overlay-containers/containers.json:${JSON.stringify(entries)}`] }], processes);
+    assert.deepStrictEqual(
+      f.podman.map((c) => [c.name, c.image, c.state, c.pid, c.engineNamespace]),
+      [
+        ['web', 'docker.io/library/httpd:2.4', 'running', 301, undefined],
+        ['job', 'eeeeeeeeeeee', 'stopped', undefined, undefined],
+      ],
+    );
+  });
+
+  it('ignores torn JSON and files of other kinds', () => {
+    const f = parseEngineFiles(
+      [{ name: 'files', args: [], lines: [`/proc/9/root/var/lib/docker/containers/${'c'.repeat(64)}/config.v2.json:{"ID":"${'c'.repeat(64)}","Sta`, '/proc/1/status:Name:\tinit'] }],
+      [],
+    );
+    assert.deepStrictEqual([f.docker.length, f.podman.length, f.tasks.size], [0, 0, 0]);
+  });
+
+  it('lists an LXC container from its monitor process, with the monitor\'s child as init', () => {
+    const text = [
+      '@@nsx-probe 1',
+      '@@host',
+      'shellpid=9999',
+      '@@files',
+      '/proc/50/status:Name:\tlxc-start',
+      '/proc/50/status:PPid:\t1',
+      '/proc/51/status:Name:\tinit',
+      '/proc/51/status:PPid:\t50',
+      '@@cmdline',
+      '/proc/50/cmdline:[lxc monitor] /var/lib/lxc c1',
+      '/proc/51/cmdline:/sbin/init',
+      '',
+    ].join('\n');
+    const s = parseProbeOutput(text);
+    assert.deepStrictEqual(
+      s.containers.map((c) => [c.engine, c.name, c.state, c.pid]),
+      [['lxc', 'c1', 'running', 51]],
+    );
+  });
+});
+
+/** The awk program of the probe, run alone. */
+const detectAwk = (): string => {
+  const m = /\nDETECT_AWK='([^']*)'\n/.exec(PROBE_SCRIPT);
+  assert.ok(m, 'DETECT_AWK in the probe');
+  return m[1];
+};
+
+describe('the probe\'s engine detector (awk)', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-awk-'));
+    fs.writeFileSync(path.join(dir, 'containerd.toml'), 'version = 2\nroot = "/srv/ctd"\n[grpc]\n  address = "/srv/ctd.sock"\n');
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // argv lists as /proc/PID/cmdline holds them; PIDs that do not exist, so /proc reads find nothing.
+  const cmdlines = (): Array<[number, string[]]> => [
+    [999001, ['/usr/bin/dockerd', '-H', 'unix:///var/run/docker.sock', '-H', 'tcp://0.0.0.0:2375', '--data-root=/srv/docker']],
+    [999002, ['containerd', '--config', path.join(dir, 'containerd.toml')]],
+    [999003, ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', 'x', '-address', '/srv/ctd.sock']],
+    [999004, ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', 'y', '-address', '/srv/ctd.sock']],
+    [999005, ['/usr/bin/conmon', '-c', 'id1', '--exit-command-arg', '--root', '--exit-command-arg', '/srv/pm', '--exit-command-arg', '--runroot=/run/pm', '--exit-command-arg', 'cleanup']],
+    [999006, ['/bin/sleep', 'arg with\nnewline', '--data-root', '/not/a/daemon']],
+  ];
+  const nulRecords = (): Buffer => Buffer.from(cmdlines().flatMap(([pid, argv]) => argv.map((a) => `/proc/${pid}/cmdline:${a}\0`)).join(''));
+  const trLines = (): Buffer => Buffer.from(cmdlines().flatMap(([pid, argv]) => argv.map((a) => `/proc/${pid}/cmdline:${a.replace(/\n/g, '\x1f')}\n`)).join(''));
+  const want = [
+    'D|999001|/srv/docker|/run/docker.sock',
+    'F|DIR/containerd.toml',
+    'R|/srv/ctd',
+    'S|999003|k8s.io|/srv/ctd.sock',
+    'M||--root=/srv/pm|--runroot=/run/pm',
+  ];
+  const run = (awk: string[], z: string, input: Buffer): string[] =>
+    execFileSync(awk[0], [...awk.slice(1), '-v', `z=${z}`, detectAwk()], { input, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(/\x1f/g, '|').replace(dir, 'DIR'));
+
+  const awks: Array<[string, string[]]> = [['awk', ['awk']]];
+  if (spawnSync('busybox', ['awk', 'BEGIN{}']).status === 0) {
+    awks.push(['busybox awk', ['busybox', 'awk']]);
+  }
+  for (const [name, awk] of awks) {
+    it(`${name}: finds daemons by argv[0] only, with their sockets, roots, namespaces and podman stores`, () => {
+      assert.deepStrictEqual(run(awk, '0', trLines()), want);
+    });
+  }
+  const mawk = spawnSync('mawk', ['-W', 'version']).status === 0;
+  it('mawk: reads the NUL-terminated records itself (z=1) to the same findings', function () {
+    if (!mawk) {
+      this.skip();
+    }
+    assert.deepStrictEqual(run(['mawk'], '1', nulRecords()), want);
+  });
+  it('prints the cmdline section cut to 300 characters, newlines inside arguments kept as \\037', function () {
+    if (!mawk) {
+      this.skip();
+    }
+    const out = execFileSync('mawk', ['-v', 'z=1', '-v', `out=${path.join(dir, 'det')}`, detectAwk()], { input: Buffer.concat([nulRecords(), Buffer.from(`/proc/7/cmdline:${'x'.repeat(400)}\0`)]), encoding: 'utf8' });
+    const lines = out.trimEnd().split('\n');
+    assert.strictEqual(lines.length, cmdlines().reduce((n, [, a]) => n + a.length, 0) + 1);
+    assert.ok(lines.includes('/proc/999006/cmdline:arg with\x1fnewline'));
+    assert.strictEqual(lines[lines.length - 1].length, 300);
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'det'), 'utf8').split('\n').filter(Boolean).length, want.length);
+  });
+});
+
+class ScriptedConnection implements HostConnection {
+  readonly id = 'fake';
+  readonly label = 'fake host';
+  readonly state = { kind: 'connected' as const };
+  argvs: Array<readonly string[]> = [];
+  constructor(private readonly outputs: string[]) {}
+  onStateChange() {
+    return { dispose() {} };
+  }
+  async connect(): Promise<HostInfo> {
+    return { label: this.label, user: 'root', uid: 0, privilege: 'root' };
+  }
+  async exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    this.argvs.push(argv);
+    const out = this.outputs.shift() ?? '';
+    // In two chunks, split inside the tree part, as a stream would.
+    const cut = Math.max(1, out.indexOf('@@tree-end') - 5);
+    options?.onStdout?.(Buffer.from(out.slice(0, cut)));
+    options?.onStdout?.(Buffer.from(out.slice(cut)));
+    return { code: 0, stdout: out, stderr: '' };
+  }
+  openPty(): never {
+    throw new Error('not supported');
+  }
+  dispose() {}
+}
+
+describe('discover: tree first, and the engine CLIs\' output reused while their databases are unchanged', () => {
+  const base = (tail: string) =>
+    [
+      '@@nsx-probe 1',
+      '@@host',
+      'hostname=h',
+      'shellpid=9999',
+      'tools= lsns ip podman',
+      '@@files',
+      '/proc/1/status:Name:\tinit',
+      '/proc/1/status:PPid:\t0',
+      '/proc/40/status:Name:\tconmon',
+      '/proc/40/status:PPid:\t1',
+      '/proc/41/status:Name:\tsleep',
+      '/proc/41/status:PPid:\t40',
+      `/var/lib/containers/storage/overlay-containers/containers.json:[{"id":"${'a'.repeat(64)}","names":["p1"],"metadata":"{\\"image-name\\":\\"busybox\\"}"},{"id":"${'b'.repeat(64)}","names":["p2"],"metadata":"{}"}]`,
+      '@@cmdline',
+      `/proc/40/cmdline:/usr/bin/conmon`,
+      `/proc/40/cmdline:-c`,
+      `/proc/40/cmdline:${'a'.repeat(64)}`,
+      '@@ns',
+      '/proc/41/ns/net 4026532001',
+      '@@tree-end 1.0',
+      '@@ipmode json',
+      ...tail.split('\n'),
+      '@@end 1.2',
+      '',
+    ].join('\n');
+  const fp = '/var/lib/containers/storage/libpod/bolt_state.db:11:32768:2026-11-30,20:11:06.1,+0000';
+  const cli = `@@cli-fingerprint ${fp}\n@@podman - -\n[{"Id":"${'b'.repeat(64)}","Names":["p2"],"Image":"busybox","State":"created"}]`;
+
+  it('calls onTree once, before the end, with the containers and no interfaces', async () => {
+    const conn = new ScriptedConnection([base(cli)]);
+    const seen: string[] = [];
+    const snap = await discover(conn, {
+      onTree: (t) => seen.push(`${t.host.scope}:${t.containers.map((c) => `${c.name}=${c.state}`).join(',')}:${t.interfaces.length}`),
+    });
+    assert.deepStrictEqual(seen, ['tree:p1=running,p2=stopped:0']);
+    assert.deepStrictEqual(snap.containers.map((c) => `${c.name}=${c.state}`).sort(), ['p1=running', 'p2=created']);
+    assert.strictEqual(snap.host.scope, 'full');
+  });
+
+  it('passes the last fingerprint back and puts the kept sections in when the probe says cli-cached', async () => {
+    const cache = new DiscoveryCache();
+    const conn = new ScriptedConnection([base(cli), base(`@@cli-fingerprint ${fp}\n@@cli-cached`), base(`@@cli-fingerprint ${fp}X\n@@podman - -\n[]`)]);
+    const first = await discover(conn, { cache });
+    assert.ok(!conn.argvs[0].includes('--cli-cache'));
+    assert.strictEqual(cache.fingerprint, fp);
+    const second = await discover(conn, { cache });
+    assert.deepStrictEqual(conn.argvs[1].slice(-2), ['--cli-cache', fp]);
+    assert.strictEqual(cache.hits, 1);
+    assert.deepStrictEqual(second.containers, first.containers);
+    // A changed database: the probe ran podman again; its new answer replaces the kept one.
+    const third = await discover(conn, { cache });
+    assert.strictEqual(cache.fingerprint, `${fp}X`);
+    assert.strictEqual(third.containers.find((c) => c.name === 'p2')?.state, 'stopped', 'no podman record: the state file\'s view');
+  });
+
+  it('never sends a fingerprint with control characters, nor for a tree-scope probe', () => {
+    assert.ok(!probeArgv([], 'full', 'a\nb').includes('--cli-cache'));
+    assert.ok(!probeArgv([], 'tree', 'ab').includes('--cli-cache'));
+    assert.deepStrictEqual(probeArgv([], 'full', 'ab').slice(-2), ['--cli-cache', 'ab']);
+  });
+
+  it('fires onTreeEnd once, with the sections read until the mark', () => {
+    const calls: string[][] = [];
+    const p = new ProbeStreamParser(undefined, (s) => calls.push(s.map((x) => x.name)));
+    p.feed('@@nsx-probe 1\n@@files\nx\n@@tree');
+    p.feed('-end 1\n@@netns 1 -\n@@end 2\n');
+    p.finishSections();
+    assert.deepStrictEqual(calls, [['nsx-probe', 'files', 'tree-end']]);
+  });
+});
