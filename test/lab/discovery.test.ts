@@ -224,6 +224,23 @@ for (const variant of VARIANTS) {
       assert.deepStrictEqual(snap.interfaces.filter((i) => i.ns === c.ns.net).map((i) => i.name), ['lo']);
     });
 
+    it('finds the unregistered systemd-nspawn container by its -M process, with its child as init', function () {
+      const ns = (lab as unknown as { nspawn?: { name: string; nspawnPid: number; pid: number } | { skipped: string } }).nspawn;
+      if (!ns || 'skipped' in ns) {
+        this.skip();
+      }
+      // Ground truth from /proc here: the child of the systemd-nspawn process.
+      const truth = Number(run(['pgrep', '-P', String(ns.nspawnPid)]).split('\n')[0]);
+      assert.strictEqual(truth, ns.pid);
+      const found = snap.containers.filter((x) => x.engine === 'nspawn');
+      assert.deepStrictEqual(found.map((c) => [c.name, c.state, c.pid]), [[ns.name, 'running', truth]]);
+      assert.deepStrictEqual(found[0].ns, nsOfPid(truth));
+      // --private-network: a netns of its own, holding only lo; the host's user namespace
+      assert.ok(!found[0].sharedWithHost.includes('net') && found[0].sharedWithHost.includes('user'));
+      assert.deepStrictEqual(snap.interfaces.filter((i) => i.ns === found[0].ns.net).map((i) => i.name), ['lo']);
+      assert.ok(snap.namespaces.find((n) => n.type === 'net' && n.inode === found[0].ns.net)?.holders.some((h) => h.name === ns.name));
+    });
+
     it('gives every live process the NSpid of /proc/PID/status', () => {
       let checked = 0;
       for (const p of snap.processes) {

@@ -128,7 +128,8 @@ require_tools() {
 # that did not exist before `up` are removed by `down` (directories only when empty, except the cache).
 SIDE_PATHS=(/run/containerd/s /run/containerd /run/docker/plugins /run/docker /run/mount /run/motd.dynamic
   /var/lib/containers/cache /var/lib/containers /run/sshd /run/sudo/ts /etc/docker/key.json /etc/docker
-  /etc/subuid- /etc/subgid- /run/runc /run/crun)
+  /etc/subuid- /etc/subgid- /run/runc /run/crun /run/systemd/nspawn/locks /run/systemd/nspawn/propagate
+  /run/systemd/nspawn)
 # useradd/userdel rewrite these backups; down puts the originals back.
 SHADOW_BACKUPS=(/etc/passwd- /etc/group- /etc/shadow- /etc/gshadow-)
 
@@ -187,6 +188,7 @@ lab_down() {
     [[ -n $ids ]] && timeout 30 docker rm -f $ids >/dev/null 2>&1 || true
   fi
   ctr_down
+  nspawn_down
   vlog "down: docker rm done at $(($(now_ms) - t0)) ms"
   p=$(read_pid "$LAB_DIR/docker.pid")
   if pid_alive "$p"; then
@@ -492,6 +494,7 @@ start_podman() {
 }
 
 CTR_SKIPPED=
+NSPAWN_SKIPPED=
 CTR_NS=nsx-lab
 CTR_SOCK=$EXEC_ROOT/containerd/containerd.sock
 ctr_lab() { timeout 60 ctr -a "$CTR_SOCK" -n "$CTR_NS" "$@"; }
@@ -542,6 +545,45 @@ ctr_json() {
   read -r _ pid status < <(ctr_lab tasks ls 2>/dev/null | awk '$1 == "lab-ctr1"')
   printf '{ "socket": "%s", "namespace": "%s", "snapshotter": "%s",\n    "containers": { "lab-ctr1": { "id": "lab-ctr1", "pid": %s, "status": "%s", "image": "docker.io/library/%s" } } }' \
     "$CTR_SOCK" "$CTR_NS" "$(cat "$LAB_DIR/ctr/snapshotter")" "$(json_num_or_null "$pid")" "${status,,}" "$IMAGE"
+}
+
+# Optional: a systemd-nspawn container. No systemd runs here, so it is not registered with machined
+# (--register=no); discovery finds it by its systemd-nspawn -M process. Its own netns, no interfaces.
+NSPAWN_NAME=nsx-nspawn
+nspawn_leader() { pgrep -P "$(read_pid "$LAB_DIR/nspawn.pid")" 2>/dev/null | head -n1; }
+start_nspawn() {
+  if ! command -v systemd-nspawn >/dev/null; then NSPAWN_SKIPPED="systemd-nspawn is not installed (systemd-container)"; return 0; fi
+  local r=$LAB_DIR/nspawn/root
+  mkdir -p "$r"
+  tar -C "$r" -xf "$LAB_DIR/rootfs.tar"
+  # nspawn wants a tree that looks like an OS: /usr and an os-release.
+  mkdir -p "$r/usr"
+  printf '%s\n' 'ID=nsx' 'NAME=nsx-lab' >"$r/etc/os-release"
+  systemd-nspawn --register=no --keep-unit --private-network --console=pipe -q -M "$NSPAWN_NAME" -D "$r" \
+    /bin/sleep "$SLEEP_SECS" </dev/null >"$LAB_DIR/nspawn.log" 2>&1 &
+  echo $! >"$LAB_DIR/nspawn.pid"
+  if ! wait_until 100 0.1 "the systemd-nspawn container" bash -c "[[ -n \$(pgrep -P $!) ]]"; then
+    NSPAWN_SKIPPED="systemd-nspawn did not start: $(tail -n1 "$LAB_DIR/nspawn.log")"
+    nspawn_down
+  fi
+}
+nspawn_down() {
+  local p
+  p=$(read_pid "$LAB_DIR/nspawn.pid")
+  # SIGTERM asks nspawn to stop its container; a PID-1 sleep ignores it, so nspawn is killed after.
+  if pid_alive "$p"; then
+    kill -TERM "$p" 2>/dev/null || true
+    wait_until 30 0.1 "systemd-nspawn to exit" bash -c "! kill -0 $p 2>/dev/null" || kill_tree -9 "$p"
+  fi
+  pkill -KILL -f -- "-M $NSPAWN_NAME -D $LAB_DIR/nspawn/root" 2>/dev/null || true
+  rm -rf "$LAB_DIR/nspawn" "$LAB_DIR/nspawn.pid"
+}
+nspawn_json() {
+  if [[ -n $NSPAWN_SKIPPED ]]; then
+    printf '{ "skipped": %s }' "$(json_str "$NSPAWN_SKIPPED")"
+    return
+  fi
+  printf '{ "name": "%s", "nspawnPid": %s, "pid": %s }' "$NSPAWN_NAME" "$(read_pid "$LAB_DIR/nspawn.pid")" "$(json_num_or_null "$(nspawn_leader)")"
 }
 
 netns_inode() { stat -L -c %i "/run/netns/$1"; }
@@ -652,6 +694,7 @@ write_lab_json() {
   },
   "podman": $podman_json,
   "ctr": $(ctr_json),
+  "nspawn": $(nspawn_json),
   "netns": {
     "nsx_a": { "inode": $(netns_inode nsx_a), "holderPid": $(read_pid "$LAB_DIR/hold-nsx_a.pid") },
     "nsx_b": { "inode": $(netns_inode nsx_b), "holderPid": null },
@@ -727,7 +770,9 @@ lab_up() {
   step start_containers
   step start_podman
   step start_ctr
+  step start_nspawn
   [[ -z $CTR_SKIPPED ]] || log "up: ctr skipped: $CTR_SKIPPED"
+  [[ -z $NSPAWN_SKIPPED ]] || log "up: systemd-nspawn skipped: $NSPAWN_SKIPPED"
   [[ -z $PODMAN_SKIPPED ]] || log "up: podman skipped: $PODMAN_SKIPPED"
   wait_until 50 0.1 "sshd in nsx_ssh on 10.200.9.2:22" tcp_open 10.200.9.2 22 ||
     die "inner sshd did not start; see $LAB_DIR/sshd-inner.log"
