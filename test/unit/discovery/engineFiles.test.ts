@@ -220,7 +220,7 @@ describe('the probe\'s engine detector (awk)', () => {
     execFileSync(awk[0], [...awk.slice(1), '-v', `z=${z}`, detectAwk()], { input, encoding: 'utf8' })
       .trim()
       .split('\n')
-      .map((l) => l.replace(/\x1f/g, '|').replace(dir, 'DIR'));
+      .map((l) => l.split(String.fromCharCode(0x1f)).join('|').replace(dir, 'DIR'));
 
   const awks: Array<[string, string[]]> = [['awk', ['awk']]];
   if (spawnSync('busybox', ['awk', 'BEGIN{}']).status === 0) {

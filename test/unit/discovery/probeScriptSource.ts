@@ -31,9 +31,13 @@ export function renderProbeScriptTs(probeSh: string): string {
  * GENERATED from probe.sh (edit that, then run
  * \`NSX_UPDATE_PROBE=1 npx mocha out/test/unit/discovery/probeScript.test.js\`).
  *
+ * The sections up to \`@@tree-end\` hold the tree's first levels (processes, namespaces, containers from
+ * the engines' state files); lsns, interfaces and the engine CLIs follow.
+ *
  * Positional parameters: \`--docker-socket PATH\` (repeatable) adds Docker sockets to those found from
- * running dockerd processes, DOCKER_HOST and /var/run/docker.sock; \`--scope tree\` skips the interfaces
- * of every network namespace.
+ * running dockerd processes, DOCKER_HOST and /var/run/docker.sock; \`--scope tree\` stops at
+ * \`@@tree-end\`; \`--cli-cache FINGERPRINT\` skips the podman and ctr CLIs when their databases still
+ * have that fingerprint (printed as \`@@cli-fingerprint\`; the probe then prints \`@@cli-cached\`).
  */
 
 /** Bumped when the section format changes, so a parser never misreads another probe. */
