@@ -282,7 +282,7 @@ export class SshConnection implements HostConnection {
             },
           );
         }) as unknown as ConnectConfig['hostVerifier'],
-        authHandler: this.authHandler(target, tried, problems, isFinal) as unknown as ConnectConfig["authHandler"],
+        authHandler: this.authHandler(target, tried, problems, isFinal, (why) => fail(new ConnectionError(why, 'auth'))) as unknown as ConnectConfig['authHandler'],
       };
       try {
         client.connect(config);
@@ -358,7 +358,7 @@ export class SshConnection implements HostConnection {
   }
 
   /** OpenSSH's order: agent, identity files, password, keyboard-interactive. */
-  private authHandler(target: ResolvedHost, tried: string[], problems: string[], isFinal: boolean) {
+  private authHandler(target: ResolvedHost, tried: string[], problems: string[], isFinal: boolean, cancel: (why: string) => void) {
     type Auth = Record<string, unknown> & { type: string };
     const queue: Array<() => Promise<Auth | undefined>> = [];
     const username = target.user;
@@ -406,8 +406,17 @@ export class SshConnection implements HostConnection {
           }
           void (this.options.prompts?.keyboardInteractive(this.hopLabel(target, isFinal), name, instructions, prompts) ??
             Promise.resolve(undefined)).then((answers) => {
-            answers?.forEach((a) => redact(a));
-            finish(answers ?? prompts.map(() => ''));
+            if (!answers) {
+              // No one to ask, or the user cancelled: stop here rather than send blank answers, which
+              // the server would count as a failed login (MaxAuthTries, lockouts, fail2ban).
+              cancel(
+                `Authentication to ${target.user}@${target.hostname}:${target.port} needs answers to keyboard-interactive prompts ` +
+                  `(${prompts.map((p) => JSON.stringify(p.prompt.trim())).join(', ')}) and none were given.`,
+              );
+              return;
+            }
+            answers.forEach((a) => redact(a));
+            finish(answers);
           });
         },
       };

@@ -174,6 +174,19 @@ describe('host layer against the lab sshd', function () {
       await assert.rejects(c.connect(), (e: unknown) => e instanceof ConnectionError && e.reason === 'auth' && /Authentication .* failed/.test(e.message));
     });
 
+    it('stops at keyboard-interactive prompts it has no answer for, sending no blank answers', async function () {
+      // Password cancelled, keyboard-interactive unanswered: before, blank answers were sent, which sshd
+      // logs (and counts) as a failed login.
+      const before = fs.readFileSync(lab.ssh.log, 'utf8').length;
+      const { prompts } = scriptedPrompts({});
+      const c = await conn(direct('nsxpass'), { prompts, sudo: 'never', identities: [], agentSocket: '/nonexistent' });
+      await assert.rejects(c.connect(), (e: unknown) => e instanceof ConnectionError && e.reason === 'auth' && /keyboard-interactive prompts \("Password:"\) and none were given/.test(e.message));
+      await new Promise((r) => setTimeout(r, 500));
+      const added = fs.readFileSync(lab.ssh.log, 'utf8').slice(before);
+      assert.match(added, /Postponed keyboard-interactive for nsxpass/, 'the server asked');
+      assert.doesNotMatch(added, /Failed keyboard-interactive/);
+    });
+
     describe('through an ssh-agent the test starts', function () {
       let agentPid = 0;
       let sock = '';
