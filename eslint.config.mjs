@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/host/**', 'src/discovery/**', 'src/model/**', 'src/workflows/**', 'src/protocol/**', 'src/cli/**', 'webview/**', 'test/unit/**', 'test/lab/**'],
+    files: ['src/host/**', 'src/discovery/**', 'src/model/**', 'src/workflows/**', 'src/protocol/**', 'src/cli/**', 'webview/**', 'test/unit/**', 'test/lab/**', 'src/views/netnsKind.ts', 'src/panels/pidMapHtml.ts'],
     rules: noVscode,
   },
 );

@@ -6,6 +6,7 @@
 // when missing or with NSX_BENCH_BUILD=1). No root, no lab. Called by scripts/bench.js;
 // `node bench/pidmap.js` prints the markdown alone. Bounded: ~30-60 s.
 'use strict';
+const { compiled } = require('./compiled');
 
 const { execFileSync } = require('child_process');
 const crypto = require('crypto');
@@ -13,6 +14,7 @@ const fs = require('fs');
 const http = require('http');
 const os = require('os');
 const path = require('path');
+const { statsWithP95 } = require('./stats');
 
 const ROOT = path.resolve(__dirname, '..');
 const CHROMIUM = process.env.NSX_BENCH_CHROMIUM || '/usr/bin/chromium';
@@ -32,13 +34,6 @@ const TARGETS = { firstPaintMs: 300, p95FrameMs: 33, rowElements: 200, updateMs:
 /** The webview's filter debounce (webview/pidmap/main.ts): part of what a user waits for. */
 const FILTER_DEBOUNCE_MS = 80;
 
-function compiled(rel) {
-  const file = path.join(ROOT, 'out', rel);
-  if (!fs.existsSync(file)) {
-    throw new Error(`${file} is missing: compile first with \`npx tsc -p tsconfig.test.json\`.`);
-  }
-  return require(file);
-}
 
 function ensureBundle() {
   const bundle = path.join(ROOT, 'dist', 'webview', 'pidmap.js');
@@ -54,14 +49,6 @@ function ensureBundle() {
 
 function nowMs() {
   return Number(process.hrtime.bigint()) / 1e6;
-}
-
-function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  const p95 = s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)];
-  return { median, p95, min: s[0], max: s[s.length - 1], n: s.length };
 }
 
 // ------------------------------------------------------------------------------- synthetic snapshot
@@ -349,24 +336,8 @@ const THEME_CSS = `:root {
 }
 `;
 
-/** The panel's HTML (src/panels/pidMapPanel.ts) with its CSP; the nonce'd stub stands in for VS Code's host script. */
-function pageHtml(origin) {
-  const nonce = crypto.randomBytes(16).toString('base64');
-  const csp = ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src ${origin}`, `font-src ${origin}`, `img-src ${origin}`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${origin}/bench/theme.css">
-  <link rel="stylesheet" href="${origin}/media/codicons/codicon.css">
-  <link rel="stylesheet" href="${origin}/media/pidmap.css">
-  <title>PID Map</title>
-</head>
-<body>
-  <div id="app"></div>
-  <script nonce="${nonce}">
+/** Stands in for VS Code's host script: records what the webview posts, keeps its state, collects CSP violations. */
+const VSCODE_API_STUB = `
     window.__bench = { posted: [], state: undefined, csp: [] };
     document.addEventListener('securitypolicyviolation', (e) => window.__bench.csp.push(e.violatedDirective + ' ' + e.blockedURI));
     window.acquireVsCodeApi = () => ({
@@ -374,18 +345,32 @@ function pageHtml(origin) {
       getState: () => window.__bench.state,
       setState: (s) => { window.__bench.state = s; },
     });
-  </script>
-  <script nonce="${nonce}" src="${origin}/dist/webview/pidmap.js"></script>
-</body>
-</html>`;
+  `;
+
+/**
+ * The panel's own HTML and CSP (out/src/panels/pidMapHtml.js, what src/panels/pidMapPanel.ts serves) with
+ * the local server's origin as cspSource and URI base, the theme variables linked first and the nonce'd
+ * stub run before the bundle.
+ */
+function pageHtml(pidMapHtml, origin) {
+  return pidMapHtml({
+    cspSource: origin,
+    nonce: crypto.randomBytes(16).toString('base64'),
+    codiconCssUri: `${origin}/media/codicons/codicon.css`,
+    styleUri: `${origin}/media/pidmap.css`,
+    scriptUri: `${origin}/dist/webview/pidmap.js`,
+    extraStyleUris: [`${origin}/bench/theme.css`],
+    inlineScript: VSCODE_API_STUB,
+  });
 }
 
-function startServer() {
+/** Serves the page (`pidMapHtml` from out/src/panels/pidMapHtml.js), the theme and what localResourceRoots allow. */
+function startServer(pidMapHtml) {
   const types = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.svg': 'image/svg+xml', '.png': 'image/png' };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     const origin = `http://127.0.0.1:${server.address().port}`;
-    if (url.pathname === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(pageHtml(origin));
+    if (url.pathname === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(pageHtml(pidMapHtml, origin));
     if (url.pathname === '/bench/theme.css') return void res.writeHead(200, { 'content-type': 'text/css' }).end(THEME_CSS);
     // only what the panel's localResourceRoots allow
     const file = path.normalize(path.join(ROOT, decodeURIComponent(url.pathname)));
@@ -504,6 +489,7 @@ function pageArmFilter() {
 async function benchPidMap() {
   const { buildPidMap } = compiled('src/model/pidMap.js');
   const { isPidMapExtensionMessage } = compiled('src/protocol/pidMap.js');
+  const { pidMapHtml } = compiled('src/panels/pidMapHtml.js');
   const { stale } = ensureBundle();
   const started = nowMs();
 
@@ -524,7 +510,7 @@ async function benchPidMap() {
       model = buildPidMap(snapshot, s.scope);
       ms.push(nowMs() - t);
     }
-    build.push({ ...s, model, st: stats(ms) });
+    build.push({ ...s, model, st: statsWithP95(ms) });
   }
   const hostModel = build[0].model;
   const maxDepth = Math.max(...hostModel.groups.map((g) => g.depth));
@@ -545,7 +531,7 @@ async function benchPidMap() {
   } catch {
     throw new Error('playwright-core is not installed (it is a devDependency): run npm ci');
   }
-  const server = await startServer();
+  const server = await startServer(pidMapHtml);
   const origin = `http://127.0.0.1:${server.address().port}`;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: STEP_TIMEOUT_MS });
   const problems = [];
@@ -576,7 +562,7 @@ async function benchPidMap() {
       page = await open();
       firstPaint.push(await post(page, initMsg, 'rows'));
     }
-    r.firstPaint = stats(firstPaint);
+    r.firstPaint = statsWithP95(firstPaint);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     const heapMb = async () => {
@@ -590,7 +576,7 @@ async function benchPidMap() {
 
     // scrolling
     const scroll = await page.evaluate(pageScroll, SCROLL_STEP);
-    r.frames = stats(scroll.frames);
+    r.frames = statsWithP95(scroll.frames);
     r.jank = scroll.frames.filter((f) => f > TARGETS.p95FrameMs).length;
     r.scroll = scroll;
     r.rowsAfterScroll = await page.evaluate(pageRowCounts);
@@ -627,7 +613,7 @@ async function benchPidMap() {
       if (after.pid !== top.pid) problems.push(`update ${i + 1}: the top visible host PID went from ${top.pid} to ${after.pid}`);
       if (match.wrong) problems.push(`update ${i + 1}: ${match.wrong} of ${match.checked} rendered rows do not show the new model`);
     }
-    r.updates = stats(updates);
+    r.updates = statsWithP95(updates);
     r.removedAbove = r.updateChecks[0].before.scrollTop - r.updateChecks[0].after.scrollTop;
 
     // filter keystrokes, each from keydown to the filtered rows painted (debounce included)
@@ -639,7 +625,7 @@ async function benchPidMap() {
       const f = await page.evaluate(() => window.__filter);
       r.filter.push({ key, ...f });
     }
-    r.filterStats = stats(r.filter.map((f) => f.ms));
+    r.filterStats = statsWithP95(r.filter.map((f) => f.ms));
     r.heapEnd = await heapMb();
     r.maxElements = Math.max(scroll.maxElements, r.rowsAfterInit.elements, r.rowsAfterScroll.elements, ...r.filter.map((f) => f.elements));
     r.csp = await page.evaluate(() => window.__bench.csp);

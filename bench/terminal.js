@@ -4,13 +4,12 @@
 // (root@127.0.0.1:2222) with the compiled modules under out/ (npx tsc -p tsconfig.test.json).
 // Called by scripts/bench.js; `node bench/terminal.js` prints the markdown alone.
 'use strict';
+const { compiled } = require('./compiled');
 
 const { spawn } = require('child_process');
-const fs = require('fs');
 const os = require('os');
-const path = require('path');
+const { stats } = require('./stats');
 
-const ROOT = path.resolve(__dirname, '..');
 const RUNS = 9;
 const WARMUP = 1;
 /** Every wait is bounded: a start-up slower than this counts as a failure of the bench. */
@@ -18,23 +17,9 @@ const FIRST_BYTE_TIMEOUT_MS = 20_000;
 const EXIT_TIMEOUT_MS = 10_000;
 const TARGET_RATIO = 0.5;
 
-function compiled(rel) {
-  const file = path.join(ROOT, 'out', rel);
-  if (!fs.existsSync(file)) {
-    throw new Error(`${file} is missing: compile first with \`npx tsc -p tsconfig.test.json\`.`);
-  }
-  return require(file);
-}
 
 function nowMs() {
   return Number(process.hrtime.bigint()) / 1e6;
-}
-
-function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  return { median, min: s[0], max: s[s.length - 1], n: s.length };
 }
 
 function withTimeout(promise, ms, what) {

@@ -8,6 +8,7 @@ const { execFileSync, spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { stats } = require('../bench/stats');
 
 const root = path.resolve(__dirname, '..');
 const labJson = path.join(process.env.NSX_LAB_DIR || '/run/nsx-lab', 'lab.json');
@@ -24,13 +25,6 @@ function log(m) {
 
 function sh(cmd, args, opts = {}) {
   return execFileSync(cmd, args, { encoding: 'utf8', timeout: 120_000, stdio: ['pipe', 'pipe', 'pipe'], ...opts });
-}
-
-function stats(ms) {
-  const s = [...ms].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  return { median, min: s[0], max: s[s.length - 1], n: s.length };
 }
 
 async function timeIt(f) {

@@ -13,6 +13,7 @@ import {
   type PidMapExtensionMessage,
   type PidMapWebviewMessage,
 } from '../protocol/pidMap';
+import { pidMapHtml } from './pidMapHtml';
 
 export interface PidMapPanelDeps {
   extensionUri: vscode.Uri;
@@ -180,30 +181,14 @@ export class PidMapPanel implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
     const uri = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, ...path)).toString();
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource}`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${uri('media', 'codicons', 'codicon.css')}">
-  <link rel="stylesheet" href="${uri('media', 'pidmap.css')}">
-  <title>PID Map</title>
-</head>
-<body>
-  <div id="app"></div>
-  <script nonce="${nonce}" src="${uri('dist', 'webview', 'pidmap.js')}"></script>
-</body>
-</html>`;
+    return pidMapHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      codiconCssUri: uri('media', 'codicons', 'codicon.css'),
+      styleUri: uri('media', 'pidmap.css'),
+      scriptUri: uri('dist', 'webview', 'pidmap.js'),
+    });
   }
 }
 

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { ContainerEngine, ContainerInfo, InterfaceInfo, NS_TYPES, NsType, ProcessInfo } from '../model/snapshot';
 import { SnapshotIndex } from '../model/snapshotIndex';
 import { HostSession, HostSessions, isLocal } from './hostSessions';
+import { NETNS_KINDS, netnsKind } from './netnsKind';
 import { contextValue, Node } from './treeNodes';
 
 export interface TreeFilter {
@@ -183,12 +184,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
 
   /** Network namespaces: the host's first, then named netns, then containers', then the rest. */
   netnsInodes(index: SnapshotIndex): number[] {
-    const rank = (inode: number): number => {
-      if (index.isInitial('net', inode)) return 0;
-      if (index.snapshot.netns.some((n) => n.inode === inode)) return 1;
-      if (index.snapshot.containers.some((c) => c.ns.net === inode)) return 2;
-      return 3;
-    };
+    const rank = (inode: number): number => NETNS_KINDS.indexOf(netnsKind(index, inode));
     return index
       .namespacesOfType('net')
       .map((n) => n.inode)
@@ -453,15 +449,8 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     return item;
   }
 
-  netnsKind(index: SnapshotIndex, inode: number): 'hostns' | 'named' | 'container' | 'other' {
-    if (index.isInitial('net', inode)) return 'hostns';
-    if (index.snapshot.netns.some((n) => n.inode === inode)) return 'named';
-    if (index.snapshot.containers.some((c) => c.ns.net === inode)) return 'container';
-    return 'other';
-  }
-
   private netnsItem(index: SnapshotIndex, node: Node & { kind: 'netns' }): vscode.TreeItem {
-    const kind = this.netnsKind(index, node.inode);
+    const kind = netnsKind(index, node.inode);
     const ifaces = index.interfacesIn(node.inode);
     const procs = index.processesIn('net', node.inode).length;
     const named = index.snapshot.netns.filter((n) => n.inode === node.inode).map((n) => n.name).sort();

@@ -1,18 +1,10 @@
 // Runs the end-to-end suite under plain Node mocha and writes the results JSON.
 //   node out/test/e2e/run.js        env: NSX_TEST_RESULTS, NSX_TEST_GREP, NSX_VSIX, NSX_UI_TIMEOUT_MS
-import * as fs from 'fs';
 import * as path from 'path';
 import Mocha from 'mocha';
 import { ROOT, summaryLine, TestResults, writeResults } from '../integration/harness';
+import { testFiles } from '../integration/testFiles';
 import { ensureVsix } from './workbench';
-
-function testFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return testFiles(full);
-    return entry.name.endsWith('.test.js') ? [full] : [];
-  }).sort();
-}
 
 function main(): Promise<number> {
   const started = Date.now();

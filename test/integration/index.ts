@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Mocha from 'mocha';
+import { testFiles } from './testFiles';
 
 interface Results {
   passed: number;
@@ -10,14 +11,6 @@ interface Results {
   skipped: number;
   failures: { title: string; error: string }[];
   durationMs: number;
-}
-
-function testFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return testFiles(full);
-    return entry.name.endsWith('.test.js') ? [full] : [];
-  }).sort();
 }
 
 export function run(): Promise<void> {

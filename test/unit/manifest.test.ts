@@ -1,7 +1,10 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { allContextValues } from '../../src/views/treeNodes';
+import type { ContainerInfo, NamespaceInfo, Snapshot } from '../../src/model/snapshot';
+import { SnapshotIndex } from '../../src/model/snapshotIndex';
+import { NETNS_KINDS, netnsKind } from '../../src/views/netnsKind';
+import { allContextValues, CONTEXT_FLAGS } from '../../src/views/treeNodes';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -74,5 +77,40 @@ describe('package.json manifest', () => {
     for (const v of values) {
       assert.ok(regexes.some((r: { re: RegExp }) => r.re.test(v)), `contextValue ${v} has no menu`);
     }
+  });
+});
+
+describe('Hosts tree: network namespace kinds', () => {
+  const HOST = 4026531840;
+  const NAMED = 4026532300;
+  const BOTH = 4026532400; // a named netns a container also joined: named wins
+  const CONTAINER = 4026532500;
+  const OTHER = 4026532600;
+  const netns = (inode: number, initial = false): NamespaceInfo => ({ type: 'net', inode, holders: [], pids: [], nsfsPaths: [], initial });
+  const container = (name: string, net: number): ContainerInfo => ({
+    engine: 'docker', id: name, name, image: 'alpine', state: 'running', pid: 100, ns: { net }, sharedWithHost: [],
+  });
+  const snapshot: Snapshot = {
+    schemaVersion: 1,
+    host: { hostname: 'lab', kernel: '6.1', uid: 0, privileged: true, probeMs: 5, takenAt: 1700000000000, warnings: [] },
+    processes: [],
+    namespaces: [netns(HOST, true), netns(NAMED), netns(BOTH), netns(CONTAINER), netns(OTHER)],
+    containers: [container('web', CONTAINER), container('joined', BOTH)],
+    netns: [{ name: 'blue', path: '/run/netns/blue', inode: NAMED }, { name: 'red', path: '/run/netns/red', inode: BOTH }],
+    interfaces: [],
+  };
+  const index = new SnapshotIndex(snapshot);
+
+  it('classifies the host\'s, named, container and other netns, the first that applies winning', () => {
+    assert.strictEqual(netnsKind(index, HOST), 'hostns');
+    assert.strictEqual(netnsKind(index, NAMED), 'named');
+    assert.strictEqual(netnsKind(index, BOTH), 'named');
+    assert.strictEqual(netnsKind(index, CONTAINER), 'container');
+    assert.strictEqual(netnsKind(index, OTHER), 'other');
+  });
+
+  it('lists the kinds in the Networks group\'s order, the same ones the netns contextValue flags name', () => {
+    assert.deepStrictEqual([...NETNS_KINDS], ['hostns', 'named', 'container', 'other']);
+    assert.deepStrictEqual(CONTEXT_FLAGS.netns[0], [...NETNS_KINDS]);
   });
 });
