@@ -10,7 +10,7 @@
 set -uo pipefail
 
 LAB_PKGS=(docker.io podman openssh-server openssh-client busybox-static sudo iptables iproute2 util-linux procps
-  uidmap crun systemd-container)
+  uidmap crun systemd-container runsc lxc)
 # libkrb5-dev: code-server's native modules build against it.
 BROWSER_PKGS=(chromium libkrb5-dev)
 

@@ -246,17 +246,18 @@ export class SshConnection implements HostConnection {
         client.setNoDelay(true);
         resolve(client);
       });
+      const authFailure = (extra = ''): ConnectionError =>
+        new ConnectionError(
+          `Authentication to ${where} failed. Tried: ${tried.length ? [...new Set(tried)].join(', ') : 'no method'}.` +
+            problems.map((p) => ` ${p}`).join('') +
+            (extra ? ` ${extra}` : ''),
+          'auth',
+        );
       client.once('error', (e: Error & { level?: string }) => {
         if (hostKeyFailure) {
           fail(hostKeyFailure);
         } else if (e.level === 'client-authentication') {
-          fail(
-            new ConnectionError(
-              `Authentication to ${where} failed. Tried: ${tried.length ? [...new Set(tried)].join(', ') : 'no method'}.` +
-                problems.map((p) => ` ${p}`).join(''),
-              'auth',
-            ),
-          );
+          fail(authFailure());
         } else if (e.level === 'client-timeout' || /Timed out/i.test(e.message)) {
           fail(new ConnectionError(`Connecting to ${where} timed out.`, 'timeout'));
         } else {
@@ -282,7 +283,7 @@ export class SshConnection implements HostConnection {
             },
           );
         }) as unknown as ConnectConfig['hostVerifier'],
-        authHandler: this.authHandler(target, tried, problems, isFinal, (why) => fail(new ConnectionError(why, 'auth'))) as unknown as ConnectConfig['authHandler'],
+        authHandler: this.authHandler(target, tried, problems, isFinal, (why) => fail(authFailure(why))) as unknown as ConnectConfig['authHandler'],
       };
       try {
         client.connect(config);
@@ -409,10 +410,7 @@ export class SshConnection implements HostConnection {
             if (!answers) {
               // No one to ask, or the user cancelled: stop here rather than send blank answers, which
               // the server would count as a failed login (MaxAuthTries, lockouts, fail2ban).
-              cancel(
-                `Authentication to ${target.user}@${target.hostname}:${target.port} needs answers to keyboard-interactive prompts ` +
-                  `(${prompts.map((p) => JSON.stringify(p.prompt.trim())).join(', ')}) and none were given.`,
-              );
+              cancel(`It needs answers to keyboard-interactive prompts (${prompts.map((p) => JSON.stringify(p.prompt.trim())).join(', ')}) and none were given.`);
               return;
             }
             answers.forEach((a) => redact(a));

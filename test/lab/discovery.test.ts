@@ -241,6 +241,33 @@ for (const variant of VARIANTS) {
       assert.ok(snap.namespaces.find((n) => n.type === 'net' && n.inode === found[0].ns.net)?.holders.some((h) => h.name === ns.name));
     });
 
+    it('lists the gVisor container as docker\'s, marked sandboxed, without host processes of its own', function () {
+      const g = (lab as unknown as { gvisor?: { name: string; runtime: string } | { skipped: string } }).gvisor;
+      if (!g || 'skipped' in g) {
+        this.skip();
+      }
+      const [state, runtime] = run(['docker', '-H', `unix://${lab.docker.socket}`, 'inspect', '-f', '{{.State.Status}} {{.HostConfig.Runtime}}', g.name]).split(' ');
+      const found = snap.containers.filter((x) => x.name === g.name);
+      assert.deepStrictEqual(
+        found.map((c) => [c.engine, c.state, c.runtime, c.sandboxed, c.pid, c.ns]),
+        [['docker', state, runtime, true, undefined, {}]],
+      );
+    });
+
+    it('finds the LXC container by its monitor process, with the init lxc-info names', function () {
+      const l = (lab as unknown as { lxc?: { name: string; path: string; pid: number } | { skipped: string } }).lxc;
+      if (!l || 'skipped' in l) {
+        this.skip();
+      }
+      const truth = Number(run(['lxc-info', '-P', l.path, '-n', l.name, '-p', '-H']));
+      assert.strictEqual(truth, l.pid);
+      const found = snap.containers.filter((x) => x.engine === 'lxc');
+      assert.deepStrictEqual(found.map((c) => [c.name, c.state, c.pid]), [[l.name, 'running', truth]]);
+      assert.deepStrictEqual(found[0].ns, nsOfPid(truth));
+      // lxc.net.0.type = empty: a netns of its own with only lo
+      assert.deepStrictEqual(snap.interfaces.filter((i) => i.ns === found[0].ns.net).map((i) => i.name), ['lo']);
+    });
+
     it('gives every live process the NSpid of /proc/PID/status', () => {
       let checked = 0;
       for (const p of snap.processes) {

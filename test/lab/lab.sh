@@ -129,7 +129,7 @@ require_tools() {
 SIDE_PATHS=(/run/containerd/s /run/containerd /run/docker/plugins /run/docker /run/mount /run/motd.dynamic
   /var/lib/containers/cache /var/lib/containers /run/sshd /run/sudo/ts /etc/docker/key.json /etc/docker
   /etc/subuid- /etc/subgid- /run/runc /run/crun /run/systemd/nspawn/locks /run/systemd/nspawn/propagate
-  /run/systemd/nspawn)
+  /run/systemd/nspawn /run/lxc)
 # useradd/userdel rewrite these backups; down puts the originals back.
 SHADOW_BACKUPS=(/etc/passwd- /etc/group- /etc/shadow- /etc/gshadow-)
 
@@ -147,7 +147,7 @@ remove_side_paths() {
   for p in "${SIDE_PATHS[@]}"; do
     grep -qxF "$p" "$LAB_DIR/preexisting-paths" && continue
     case $p in
-      /var/lib/containers/cache | /run/motd.dynamic | /run/sudo/ts | /etc/docker/key.json | /etc/sub?id-) rm -rf "$p" ;;
+      /var/lib/containers/cache | /run/motd.dynamic | /run/sudo/ts | /etc/docker/key.json | /etc/sub?id- | /run/lxc) rm -rf "$p" ;;
       /run/mount) [[ -s $p/utab ]] || rm -rf "$p" ;;
       *) [[ -d $p ]] && rmdir "$p" 2>/dev/null || true ;;
     esac
@@ -189,6 +189,7 @@ lab_down() {
   fi
   ctr_down
   nspawn_down
+  lxc_down
   vlog "down: docker rm done at $(($(now_ms) - t0)) ms"
   p=$(read_pid "$LAB_DIR/docker.pid")
   if pid_alive "$p"; then
@@ -433,10 +434,18 @@ start_dockerd() {
   ip link set nsxbr0 up
   # No iptables, no forwarding or masquerade: the lab never routes off 10.200.0.0/16. The address pool
   # keeps networks that tests create inside 10.200.0.0/16 too.
+  # gVisor (runsc), when installed, as an extra runtime for the sandboxed container lab-gvisor; its own
+  # network stack off (the container has no network anyway).
+  local extra=()
+  if command -v runsc >/dev/null; then
+    printf '{ "runtimes": { "runsc": { "path": %s, "runtimeArgs": ["--network=none"] } } }\n' \
+      "$(json_str "$(command -v runsc)")" >"$LAB_DIR/docker-daemon.json"
+    extra=(--config-file "$LAB_DIR/docker-daemon.json")
+  fi
   setsid /usr/sbin/dockerd -H "unix://$DOCKER_SOCK" --data-root "$DOCKER_DATA" --exec-root "$EXEC_ROOT" \
     --pidfile "$LAB_DIR/docker.pid" --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
     --bridge nsxbr0 --default-address-pool base=10.200.128.0/17,size=24 --userland-proxy=false \
-    --storage-driver "$driver" --log-level warn \
+    --storage-driver "$driver" --log-level warn "${extra[@]}" \
     </dev/null >"$LAB_DIR/dockerd.log" 2>&1 &
 }
 
@@ -450,6 +459,14 @@ start_containers() {
   docker run -d -q --name lab-none --hostname lab-none --network none "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
   docker create -q --name lab-stopped --network none "$IMAGE" sh -c 'exit 3' >/dev/null
   docker start -a lab-stopped >/dev/null || true # exits 3
+  # Optional: a gVisor-sandboxed container (its workload runs inside the sandbox, not as host processes).
+  if ! command -v runsc >/dev/null; then
+    GVISOR_SKIPPED="runsc (gVisor) is not installed"
+  elif ! timeout 60 docker run -d -q --name lab-gvisor --runtime runsc --network none "$IMAGE" sleep "$SLEEP_SECS" \
+    >"$LAB_DIR/gvisor.log" 2>&1; then
+    GVISOR_SKIPPED="docker run --runtime runsc failed: $(tail -n1 "$LAB_DIR/gvisor.log")"
+    docker rm -f lab-gvisor >/dev/null 2>&1 || true
+  fi
   # nsx_b <-> lab-c1's netns
   local c1
   c1=$(docker inspect -f '{{.State.Pid}}' lab-c1)
@@ -495,6 +512,8 @@ start_podman() {
 
 CTR_SKIPPED=
 NSPAWN_SKIPPED=
+GVISOR_SKIPPED=
+LXC_SKIPPED=
 CTR_NS=nsx-lab
 CTR_SOCK=$EXEC_ROOT/containerd/containerd.sock
 ctr_lab() { timeout 60 ctr -a "$CTR_SOCK" -n "$CTR_NS" "$@"; }
@@ -584,6 +603,44 @@ nspawn_json() {
     return
   fi
   printf '{ "name": "%s", "nspawnPid": %s, "pid": %s }' "$NSPAWN_NAME" "$(read_pid "$LAB_DIR/nspawn.pid")" "$(json_num_or_null "$(nspawn_leader)")"
+}
+
+# Optional: an LXC container (busybox template, no network device: lxc.net.0.type = empty) under the
+# lab's own lxcpath; discovery finds it by its "[lxc monitor] PATH NAME" process.
+LXC_NAME=nsx-lxc
+LXC_PATH=$LAB_DIR/lxc
+lxc_lab() { local c=$1; shift; timeout 60 "lxc-$c" -P "$LXC_PATH" -n "$LXC_NAME" "$@"; }
+start_lxc() {
+  if ! command -v lxc-create >/dev/null || ! command -v lxc-start >/dev/null; then LXC_SKIPPED="LXC is not installed"; return 0; fi
+  mkdir -p "$LXC_PATH"
+  if ! lxc_lab create -t busybox >"$LAB_DIR/lxc.log" 2>&1; then
+    LXC_SKIPPED="lxc-create failed: $(tail -n1 "$LAB_DIR/lxc.log")"
+    return 0
+  fi
+  local conf=$LXC_PATH/$LXC_NAME/config
+  sed -i -e '/^lxc\.net\./d' "$conf"
+  echo 'lxc.net.0.type = empty' >>"$conf"
+  if ! lxc_lab start -l WARN -o "$LAB_DIR/lxc.log" || ! wait_until 100 0.1 "the LXC container" lxc_running; then
+    LXC_SKIPPED="lxc-start failed: $(tail -n1 "$LAB_DIR/lxc.log")"
+    lxc_down
+  fi
+}
+lxc_running() { [[ $(lxc_lab info -s -H 2>/dev/null) == RUNNING ]]; }
+lxc_down() {
+  [[ -d $LXC_PATH ]] || return 0
+  if command -v lxc-stop >/dev/null; then
+    lxc_lab stop -k >/dev/null 2>&1 || true
+    lxc_lab destroy >/dev/null 2>&1 || true
+  fi
+  pkill -KILL -f -- "^\[lxc monitor\] $LXC_PATH " 2>/dev/null || true
+  rm -rf "$LXC_PATH"
+}
+lxc_json() {
+  if [[ -n $LXC_SKIPPED ]]; then
+    printf '{ "skipped": %s }' "$(json_str "$LXC_SKIPPED")"
+    return
+  fi
+  printf '{ "name": "%s", "path": "%s", "pid": %s }' "$LXC_NAME" "$LXC_PATH" "$(json_num_or_null "$(lxc_lab info -p -H 2>/dev/null)")"
 }
 
 netns_inode() { stat -L -c %i "/run/netns/$1"; }
@@ -689,12 +746,14 @@ write_lab_json() {
       $(container lab-c1 default),
       $(container lab-c2 container:lab-c1),
       $(container lab-none none),
-      $(container lab-stopped none)
+      $(container lab-stopped none)$([[ -n $GVISOR_SKIPPED ]] || printf ',\n      %s' "$(container lab-gvisor none)")
     }
   },
   "podman": $podman_json,
   "ctr": $(ctr_json),
   "nspawn": $(nspawn_json),
+  "gvisor": $([[ -n $GVISOR_SKIPPED ]] && printf '{ "skipped": %s }' "$(json_str "$GVISOR_SKIPPED")" || printf '{ "name": "lab-gvisor", "runtime": "runsc" }'),
+  "lxc": $(lxc_json),
   "netns": {
     "nsx_a": { "inode": $(netns_inode nsx_a), "holderPid": $(read_pid "$LAB_DIR/hold-nsx_a.pid") },
     "nsx_b": { "inode": $(netns_inode nsx_b), "holderPid": null },
@@ -771,6 +830,9 @@ lab_up() {
   step start_podman
   step start_ctr
   step start_nspawn
+  step start_lxc
+  [[ -z $GVISOR_SKIPPED ]] || log "up: gVisor skipped: $GVISOR_SKIPPED"
+  [[ -z $LXC_SKIPPED ]] || log "up: LXC skipped: $LXC_SKIPPED"
   [[ -z $CTR_SKIPPED ]] || log "up: ctr skipped: $CTR_SKIPPED"
   [[ -z $NSPAWN_SKIPPED ]] || log "up: systemd-nspawn skipped: $NSPAWN_SKIPPED"
   [[ -z $PODMAN_SKIPPED ]] || log "up: podman skipped: $PODMAN_SKIPPED"
