@@ -308,7 +308,8 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
             const all = index.snapshot.containers;
             item.description = `${all.filter(running).length} running, ${all.length} in all`;
           } else if (node.group === 'networks') {
-            item.description = `${index.namespacesOfType('net').length} network namespaces`;
+            // A first-levels snapshot (scope tree) comes before the interfaces are read.
+            item.description = `${index.namespacesOfType('net').length} network namespaces${index.snapshot.host.scope === 'tree' ? ', reading interfaces…' : ''}`;
           } else if (node.group === 'namespaces') {
             item.description = `${index.snapshot.namespaces.length} namespaces`;
           } else {
