@@ -462,6 +462,8 @@ if [ -n "$tmpd" ]; then
   # Parent and owner namespaces (lsns) are not part of the tree's first levels.
   [ "$scope" = tree ] || { job_lsns >"${tmpd}lsns" 2>/dev/null & job_nets >"${tmpd}nets" 2>/dev/null & }
   job_ns >"${tmpd}ns" 2>/dev/null & p2=$!
+  # Empty when no engine daemon runs (awk then writes nothing).
+  : >"${tmpd}det"
   if have awk; then
     say "@@cmdline"
     cmdlines | awk -v out="${tmpd}det" -v z=$awkz "$DETECT_AWK" 2>/dev/null
@@ -469,7 +471,6 @@ if [ -n "$tmpd" ]; then
     warn "awk is missing: engines are looked for at their default paths only"
     say "@@cmdline"
     cmdlines_tr | cut -c1-300
-    : >"${tmpd}det"
   fi
   [ "$scope" = tree ] || { job_cli >"${tmpd}cli" 2>/dev/null & }
   detect <"${tmpd}det"

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { discover, probeArgv } from '../../../src/discovery/discover';
 import { PROBE_SCRIPT } from '../../../src/discovery/probeScript';
@@ -20,6 +20,17 @@ describe('probe script', () => {
   for (const shell of [['sh', '-n'], ['busybox', 'sh', '-n']]) {
     it(`parses under ${shell.slice(0, -1).join(' ')}`, () => {
       execFileSync(shell[0], [...shell.slice(1), '-c', PROBE_SCRIPT]);
+    });
+  }
+
+  for (const scope of ['tree', 'full'] as const) {
+    it(`runs here (scope ${scope}) with exit 0, nothing on stderr and every mark, engines or not`, function () {
+      this.timeout(60_000);
+      const r = spawnSync('sh', ['-c', PROBE_SCRIPT, 'sh', ...(scope === 'tree' ? ['--scope', 'tree'] : [])], { encoding: 'utf8', timeout: 50_000, maxBuffer: 64 * 1024 * 1024 });
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.strictEqual(r.stderr, '');
+      const marks = r.stdout.split('\n').filter((l) => /^@@(nsx-probe|cmdline|files|ns|tree-end|end)\b/.test(l)).map((l) => l.split(' ')[0]);
+      assert.deepStrictEqual([...new Set(marks)], ['@@nsx-probe', '@@cmdline', '@@files', '@@ns', '@@tree-end', '@@end']);
     });
   }
 
