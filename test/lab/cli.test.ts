@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Snapshot } from '../../src/model/snapshot';
 import { LabEnv, loadLab } from './labEnv';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -151,6 +152,22 @@ describe('CLI against the lab sshd', function () {
       assert.ok(line.includes(`${file} line 2`), `the message must name the file and line: ${line}`);
       assert.ok(line.includes(lab.ssh.hostKeys.ed25519.fingerprint), 'the message shows the new key\'s fingerprint');
       assert.strictEqual(fs.readFileSync(file, 'utf8'), text, 'known_hosts must not change');
+    });
+  });
+
+  describe('snapshot --scope', function () {
+    it('tree prints the first levels only: containers with their pids, no interfaces', function () {
+      // sudo auto (nsxkey has passwordless sudo): the engines' state files are root's to read.
+      const r = cli(['snapshot', '--target', direct('nsxkey'), '--ssh-config', emptyConfig, '--known-hosts', lab.ssh.knownHosts, '--identity', lab.keys.ed25519.path, '--scope', 'tree']);
+      assertSnapshot(r);
+      const s = JSON.parse(r.stdout) as Snapshot;
+      assert.strictEqual(s.host.scope, 'tree');
+      assert.deepStrictEqual(s.interfaces, []);
+      assert.strictEqual(s.containers.find((c) => c.name === 'lab-c1')?.pid, lab.docker.containers['lab-c1'].pid);
+    });
+
+    it('anything but tree or full is exit 2, before connecting', function () {
+      assertFails(cli(snapshotAs('nsxkey', lab.ssh.knownHosts, ['--identity', lab.keys.ed25519.path, '--scope', 'fast'])), 2, /--scope must be full or tree/);
     });
   });
 
