@@ -16,9 +16,9 @@ export interface DiscoverOptions {
   /** Extra Docker daemon sockets (absolute paths) beyond those found from running dockerd processes. */
   dockerSockets?: readonly string[];
   /**
-   * 'full' (default) reads everything; 'tree' skips the interfaces of every network namespace (one
-   * `ip` per namespace, the probe's costliest part), for the tree's first levels: namespaces,
-   * containers, processes. A 'tree' snapshot has no interfaces.
+   * 'full' (default) reads everything; 'tree' stops at the tree's first levels (processes, namespaces,
+   * containers from the engines' state files): no interfaces, no lsns parents and owners, no engine CLI
+   * details. See docs/snapshot.md.
    */
   scope?: DiscoverScope;
   /**

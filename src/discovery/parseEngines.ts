@@ -41,6 +41,13 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
       return { pid: p.pid, runtime: args[0] ?? p.comm, namespace: argAfter(args, '-namespace', '--namespace'), id: argAfter(args, '-id', '--id') };
     });
   const sandboxedIds = new Set(shims.filter((s) => SANDBOX_RUNTIME.test(s.runtime) && s.id).map((s) => s.id as string));
+  /** A VM-sandboxed container (by its runtime, or by its own or its pod's shim): listed, without a host PID. */
+  const markSandboxed = (c: ContainerInfo): void => {
+    if (SANDBOX_RUNTIME.test(c.runtime ?? '') || sandboxedIds.has(c.id) || (c.pod?.id !== undefined && sandboxedIds.has(c.pod.id))) {
+      c.sandboxed = true;
+      delete c.pid;
+    }
+  };
 
   const criPods = new Map<string, { name: string; namespace?: string; id: string }>();
   for (const sec of sections) {
@@ -85,10 +92,7 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
           if (runtime) {
             c.runtime = runtime;
           }
-          if (SANDBOX_RUNTIME.test(runtime ?? '') || sandboxedIds.has(id)) {
-            c.sandboxed = true;
-            delete c.pid;
-          }
+          markSandboxed(c);
           const podName = labels?.['io.kubernetes.pod.name'];
           if (podName) {
             c.pod = { name: podName, namespace: labels?.['io.kubernetes.pod.namespace'] };
@@ -149,10 +153,7 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
         o.runtime ??= f.runtime;
         continue;
       }
-      if (SANDBOX_RUNTIME.test(f.runtime ?? '') || sandboxedIds.has(f.id) || (f.pod?.id && sandboxedIds.has(f.pod.id))) {
-        f.sandboxed = true;
-        delete f.pid;
-      }
+      markSandboxed(f);
       ids.add(f.id);
       out.push(f);
     }
@@ -197,10 +198,7 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
       if (runtime) {
         c.runtime = runtime;
       }
-      if (SANDBOX_RUNTIME.test(runtime ?? '') || sandboxedIds.has(id)) {
-        c.sandboxed = true;
-        delete c.pid;
-      }
+      markSandboxed(c);
       out.push(c);
     }
   }
@@ -208,7 +206,7 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
   // Tasks no CLI listed (scope tree, or no ctr): the containers behind them, without an image.
   const dockerd = processes.some((p) => p.comm === 'dockerd');
   for (const t of files.tasks.values()) {
-    if ((t.namespace === 'moby' && (dockerd || dockerIds.has(t.id))) || dockerIds.has(t.id) || criIds.has(t.id) || t.namespace === 'k8s.io') {
+    if ((t.namespace === 'moby' && dockerd) || dockerIds.has(t.id) || criIds.has(t.id) || t.namespace === 'k8s.io') {
       continue;
     }
     if (out.some((o) => o.engine === 'containerd' && o.id === t.id && o.engineNamespace === t.namespace)) {
@@ -222,10 +220,7 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
     if (t.runtime) {
       c.runtime = t.runtime;
     }
-    if (SANDBOX_RUNTIME.test(t.runtime ?? '') || sandboxedIds.has(t.id)) {
-      c.sandboxed = true;
-      delete c.pid;
-    }
+    markSandboxed(c);
     out.push(c);
   }
 
@@ -236,10 +231,7 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
       if (c.state === 'running' && task) {
         c.pid = task.pid;
       }
-      if (sandboxedIds.has(c.id) || (c.pod?.id && sandboxedIds.has(c.pod.id))) {
-        c.sandboxed = true;
-        delete c.pid;
-      }
+      markSandboxed(c);
     }
   }
 

@@ -616,7 +616,7 @@ export class SshConnection implements HostConnection {
   async openPty(argv: readonly string[], options: PtyOptions): Promise<PtyChannel> {
     const client = this.client;
     const decision = this.privilege;
-    const mode: PrivilegeMode = options.privileged && decision ? decision.mode : { kind: 'none' };
+    const { mode } = privilegedExec(decision, options.privileged, undefined);
     const password = mode.kind === 'sudo-password' ? decision?.password : undefined;
     // With a sudo password, the remote side prints this marker once echo is off (then the password is
     // written, so it never shows on screen) and again once sudo is done with the terminal (then queued
