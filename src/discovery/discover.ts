@@ -58,7 +58,10 @@ const SOCKET_PATH = /^\/[A-Za-z0-9_.@%+=:,/-]+$/;
 
 /** The argument vector discover() runs, exposed for tests and for the log. */
 export function probeArgv(dockerSockets: readonly string[] = [], scope: DiscoverScope = 'full', cliFingerprint?: string): string[] {
-  const args: string[] = scope === 'tree' ? ['--scope', 'tree'] : [];
+  const args: string[] = ['--us', '\x1f'];
+  if (scope === 'tree') {
+    args.push('--scope', 'tree');
+  }
   if (cliFingerprint && scope === 'full' && cliFingerprint.length < MAX_FINGERPRINT && ![...cliFingerprint].some((ch) => ch.charCodeAt(0) < 0x20)) {
     args.push('--cli-cache', cliFingerprint);
   }

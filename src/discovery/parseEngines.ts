@@ -301,7 +301,8 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
     } else if (sec.name === 'lxc-dirs') {
       for (const l of sec.lines) {
         if (l.trim()) {
-          out.push(container('lxc', l.trim(), l.trim(), '', 'unknown'));
+          // Running ones have a monitor (below); the others are stopped.
+          out.push(container('lxc', l.trim(), l.trim(), '', 'stopped'));
         }
       }
     }

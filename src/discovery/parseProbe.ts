@@ -499,6 +499,10 @@ function parseLsns(
   out: Array<{ ns: number; type: string; nprocs?: number; pid?: number; pns?: number; ons?: number }>,
   warnings: string[],
 ): void {
+  if (!text.trim()) {
+    // lsns failed; the probe's own warning says so.
+    return;
+  }
   try {
     const j = JSON.parse(text) as { namespaces?: Array<Record<string, unknown>> };
     for (const n of j.namespaces ?? []) {

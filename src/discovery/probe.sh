@@ -14,7 +14,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 if have timeout; then t() { timeout 15 "$@"; }; else t() { "$@"; }; fi
 nl='
 '
-us=$(printf '\037')
+us=
 extra_docker=
 scope=full
 cli_cache=
@@ -23,9 +23,12 @@ while [ $# -gt 0 ]; do
     --docker-socket) extra_docker="$extra_docker $2"; shift 2 ;;
     --scope) scope=$2; shift 2 ;;
     --cli-cache) cli_cache=$2; shift 2 ;;
+    # The unit separator (\037), passed by the caller: $(printf) would cost a fork.
+    --us) us=$2; shift 2 ;;
     *) shift ;;
   esac
 done
+[ -n "$us" ] || us=$(printf '\037')
 self=$$
 
 read up0 _ </proc/uptime
@@ -43,26 +46,32 @@ done
 say "tools=$tools"
 
 # ---------------------------------------------------------------------------------------- base jobs
-job_ns() {
-  say "@@ns"
-  stat -L -c '%n %i' /proc/[0-9]*/ns/net /proc/[0-9]*/ns/pid /proc/[0-9]*/ns/mnt /proc/[0-9]*/ns/uts \
-    /proc/[0-9]*/ns/ipc /proc/[0-9]*/ns/user /proc/[0-9]*/ns/cgroup /proc/[0-9]*/ns/time 2>/dev/null
-}
 job_lsns() {
   have lsns || return 0
-  j=$(lsns -J -o NS,TYPE,PATH,NPROCS,PID,PNS,ONS 2>/dev/null) || j=$(lsns -J -o NS,TYPE,NPROCS,PID 2>/dev/null) || j=
-  if [ -n "$j" ]; then say "@@lsns"; say "$j"; else warn "lsns failed: parent and owner namespaces are unknown"; fi
+  say "@@lsns"
+  lsns -J -o NS,TYPE,PATH,NPROCS,PID,PNS,ONS 2>/dev/null || lsns -J -o NS,TYPE,NPROCS,PID 2>/dev/null ||
+    warn "lsns failed: parent and owner namespaces are unknown"
 }
 
 # ------------------------------------------------------------------------ interfaces (scope full)
-# One representative per distinct network namespace inode; nsfs mounts first (they outlive pids).
-job_nets() {
-  inns() {
-    p=$1; shift
-    if [ "$p" = - ]; then "$@"; else nsenter --net="$p" "$@"; fi
-  }
-  me=
-  cands=
+# One representative per distinct network namespace inode: the probe's own ("-") first, nsfs mounts next
+# (they outlive pids; mount points with escapes such as spaces cannot be passed on), then one process of
+# each other. Input: the probe's mountinfo, then "PATH INODE" lines of every /proc/PID/ns/net.
+NETS_AWK='
+FILENAME ~ /mountinfo$/ { if ($4 ~ /^net:\[[0-9]+\]$/ && $5 !~ /\\/) { i = substr($4, 6, length($4) - 6); if (!(i in mp)) { mp[i] = $5; mo[++m] = i } } next }
+$1 == me { self = $2; next }
+NF == 2 && !($2 in pp) { pp[$2] = $1; po[++n] = $2 }
+END { print self " -"; seen[self] = 1
+  for (k = 1; k <= m; k++) if (!(mo[k] in seen)) { seen[mo[k]] = 1; print mo[k] " " mp[mo[k]] }
+  for (k = 1; k <= n; k++) if (!(po[k] in seen)) { seen[po[k]] = 1; print po[k] " " pp[po[k]] } }
+'
+nets_list() {
+  if have awk; then
+    stat -L -c '%n %i' /proc/$self/ns/net /proc/[0-9]*/ns/net 2>/dev/null |
+      awk -v me=/proc/$self/ns/net "$NETS_AWK" /proc/$self/mountinfo - 2>/dev/null
+    return 0
+  fi
+  me= cands= mounts= seen=' '
   while read -r f i; do
     case $f in
       /proc/$self/ns/net) me=$i ;;
@@ -71,28 +80,31 @@ job_nets() {
   done <<NSX_EOF
 $(stat -L -c '%n %i' /proc/$self/ns/net /proc/[0-9]*/ns/net 2>/dev/null)
 NSX_EOF
-  mounts=
   while read -r _ _ _ root mp _; do
     case $root in net:\[*\]) i=${root#net:[}; mounts="$mounts${i%]} $mp$nl" ;; esac
   done </proc/$self/mountinfo
-  ipmode=proc
-  if out=$(ip -j -d addr show 2>/dev/null); then ipmode=json
-  elif ip -o addr show >/dev/null 2>&1; then ipmode=text; fi
-  say "@@ipmode $ipmode"
-  # One representative per namespace, then two workers, each reading every other one (2 CPUs are
-  # common and each namespace costs two process starts).
-  seen=' ' list=
   while read -r ino p; do
     [ -n "$ino" ] || continue
     case $seen in *" $ino "*) continue ;; esac
-    # Mount points with escapes (spaces, newlines) cannot be passed on; a pid path usually can.
     case $p in *\\*) continue ;; esac
     seen="$seen$ino "
-    list="$list$ino $p$nl"
+    say "$ino $p"
   done <<NSX_EOF
 $me -
 $mounts$cands
 NSX_EOF
+}
+job_nets() {
+  ipmode=proc
+  if out=$(ip -j -d addr show 2>/dev/null); then ipmode=json
+  elif ip -o addr show >/dev/null 2>&1; then ipmode=text; fi
+  say "@@ipmode $ipmode"
+  # iproute2's -n NAME opens /var/run/netns/NAME and switches to it inside the one ip process, where
+  # nsenter + ip cost two process starts; any other nsfs path is reached from that directory by "..".
+  ipn=
+  [ $ipmode = json ] && [ -d /var/run/netns ] && ipn=1
+  list=$(nets_list)
+  # Two workers, each reading every other namespace (2 CPUs are common).
   if [ -n "$tmpd" ]; then
     net_worker 0 >"${tmpd}net0" 2>/dev/null &
     net_worker 1
@@ -103,6 +115,10 @@ NSX_EOF
     net_worker 1
   fi
 }
+inns() {
+  p=$1; shift
+  if [ "$p" = - ]; then "$@"; else nsenter --net="$p" "$@"; fi
+}
 # Worker $1 (0 or 1) of job_nets: the interfaces of every other namespace of $list.
 net_worker() {
   k=0
@@ -112,7 +128,10 @@ net_worker() {
     [ $((k % 2)) = "$1" ] || continue
     say "@@netns $ino $p"
     case $ipmode in
-      json) if [ "$p" = - ]; then say "$out"; else inns "$p" ip -j -d addr show 2>/dev/null || warn "ip failed in netns $ino"; fi ;;
+      json) if [ "$p" = - ]; then say "$out"
+            elif [ -n "$ipn" ] && case $p in /run/netns/*|/var/run/netns/*) ip -n "${p##*/}" -j -d addr show ;;
+                   *) ip -n "../../../../../../../..$p" -j -d addr show ;; esac 2>/dev/null; then :
+            else inns "$p" ip -j -d addr show 2>/dev/null || warn "ip failed in netns $ino"; fi ;;
       text) inns "$p" ip -o -d link show 2>/dev/null || inns "$p" ip -o link show 2>/dev/null
             say "@@netns-addr $ino"
             inns "$p" ip -o addr show 2>/dev/null ;;
@@ -125,18 +144,22 @@ NSX_EOF
 }
 
 # ---------------------------------------------------------------------------------------- engines
-# Daemons and shims, told by their argv[0] in the command lines the probe reads anyway, give sockets,
-# data roots, podman stores and containerd namespaces. One awk pass over those command lines (arguments
-# one per line, "/proc/PID/cmdline:ARG") prints one line per finding
-# (fields separated by \037):
+# PROC_AWK reads what the tree needs of every process, in one process (each one started costs
+# milliseconds): the arguments of each command line, one line each ("/proc/PID/cmdline:ARG", cut to 300
+# characters, newlines inside an argument as \037) under @@cmdline; then under @@files the status fields,
+# uid_map lines and cgroup lines matching -v cg=REGEX of each, and any other argument as a whole file
+# ("FILE:LINE"). Its arguments are /proc/PID directories and those files. mawk and gawk read the NUL-terminated command lines themselves (z=1); other awks get "/proc/PID/cmdline:ARG"
+# lines on stdin (z=0, from grep -z and tr).
+# Daemons and shims, told by their argv[0] in those command lines, give sockets, data roots, podman
+# stores and containerd namespaces: one line per finding (fields separated by \037) goes to -v out=FILE
+# (to stdout without it, where then nothing else goes):
 #   D pid root sockets   a dockerd: data root ("" when unknown) and its API sockets
 #   C socket | F config  a containerd: its socket, or its config file (the socket is inside)
 #   S pid namespace sock the first shim of each containerd namespace (its bundle's siblings are the tasks)
 #   R root               a containerd's root directory (its metadata database is under it)
 #   M rec                a conmon's podman store flags, \037-separated (--root=…, --runroot=…)
-# With -v out=FILE the findings go to FILE and every input line, cut to 300 characters, to stdout (the
-# cmdline section); without, only the findings, to stdout.
-DETECT_AWK='
+#   O pid                a CRI-O daemon
+PROC_AWK='
 function flagval(j, f,   l) { l = length(f) + 1
   if (args[j] == f) { used = 1; return args[j + 1] }
   if (substr(args[j], 1, l) == f "=") { used = 1; return substr(args[j], l + 1) }
@@ -192,26 +215,44 @@ function fin(   j, v, r, socks, conf, hs, line, ns, a, rec, e, rs) {
       e = args[j]
     }
     if (rec != "" && !(rec in seenm)) { seenm[rec] = 1; emit("M" US rec) }
-  }
+  } else if (kind == "o") emit("O" US pid)
   RS = rs
   kind = ""
 }
-BEGIN { US = sprintf("%c", 31); if (z == 1) RS = "\0" }
-{ if (z == 1) gsub(/\n/, US)
-  if (out != "") print substr($0, 1, 300)
-  i = index($0, ":"); f = substr($0, 1, i - 1); v = substr($0, i + 1)
-  if (f != cur) { fin(); cur = f; pid = f; sub(/^\/proc\//, "", pid); sub(/\/cmdline$/, "", pid); n = 0
+function rec(f, v,   i) {
+  if (out != "") print substr(f ":" v, 1, 300)
+  if (f != cur) { fin(); cur = f; pid = f; sub(/\/cmdline$/, "", pid); sub(/.*\//, "", pid); n = 0
     b = v; sub(/.*\//, "", b)
-    if (b == "dockerd") kind = "d"; else if (b == "containerd") kind = "c"; else if (b == "conmon") kind = "m"; else if (b ~ /^containerd-shim/) kind = "s"; else kind = "" }
+    if (b == "dockerd") kind = "d"; else if (b == "containerd") kind = "c"; else if (b == "conmon") kind = "m"; else if (b ~ /^containerd-shim/) kind = "s"; else if (b == "crio") kind = "o"; else kind = "" }
   if (kind != "") args[n++] = v }
-END { fin() }
+BEGIN { US = sprintf("%c", 31)
+  if (out != "") print "@@cmdline"
+  if (z == 1) {
+    RS = "\0"
+    for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d !~ /\/[0-9]+$/) continue
+      f = d "/cmdline"
+      while ((getline v < f) > 0) { gsub(/\n/, US, v); rec(f, v) }
+      close(f) }
+    RS = "\n"
+  } else while ((getline l < "/dev/stdin") > 0) { i = index(l, ":"); rec(substr(l, 1, i - 1), substr(l, i + 1)) }
+  fin()
+  if (out == "") exit
+  print "@@files"
+  for (i = 1; i < ARGC; i++) { d = ARGV[i]
+    if (d !~ /\/[0-9]+$/) { while ((getline l < d) > 0) print d ":" l; close(d); continue }
+    f = d "/status"; while ((getline l < f) > 0) if (l ~ /^(Name|State|PPid|Uid|NSpid):/) print f ":" l; close(f)
+    f = d "/uid_map"; while ((getline l < f) > 0) print f ":" l; close(f)
+    f = d "/cgroup"; while ((getline l < f) > 0) if (l ~ cg) print f ":" l; close(f)
+  }
+  exit
+}
 '
 CV=
 canon() { case $1 in /var/run/*) CV=/run/${1#/var/run/} ;; *) CV=$1 ;; esac; }
 # Reads the detector's lines (stdin) into dk_daemons ("PID<us>ROOT<us>SOCKS" lines), dk_socks,
 # ct_socks, ct_confs, pm_stores (records, one per line), shim_paths and k8s_paths (bundle globs).
 detect() {
-  dk_daemons= dk_socks= ct_socks= ct_confs= ct_roots= pm_stores= shim_paths= k8s_paths=
+  dk_daemons= dk_socks= ct_socks= ct_confs= ct_roots= pm_stores= shim_paths= k8s_paths= crio=
   while IFS= read -r line; do
     kind=${line%%"$us"*}; rest=${line#*"$us"}
     # A conmon's record keeps its own \037 separators; the other findings are split into $1 $2 $3.
@@ -230,6 +271,7 @@ detect() {
       C) ct_socks="$ct_socks $1" ;;
       F) ct_confs="$ct_confs $1" ;;
       R) ct_roots="$ct_roots $1" ;;
+      O) crio=1 ;;
       S) shim_paths="$shim_paths /proc/$1/cwd/../*/init.pid"
          [ "$2" = k8s.io ] && k8s_paths="$k8s_paths /proc/$1/cwd/../*/config.json" ;;
     esac
@@ -258,15 +300,10 @@ NSX_EOF
   done <<NSX_EOF
 $roots
 NSX_EOF
-  # With them, in the same grep: status fields, non-identity uid_map lines, the cgroup v2 line (or v1
-  # lines), nsfs mounts and the probe's own netns interfaces from sysfs. Status lines start with a
-  # capital and a colon, the others with a digit or a space; the engines' JSON with { or [, machine
-  # registrations with KEY=.
   say "@@files"
   # shellcheck disable=SC2086
-  grep -sH -e '^Name:' -e '^State:' -e '^PPid:' -e '^Uid:' -e '^NSpid:' -e '^ *[0-9]' -e '^[[{]' -e '^[A-Z_]*=' \
-    /proc/[0-9]*/status /proc/[0-9]*/uid_map /proc/[0-9]*/cgroup /proc/$self/mountinfo \
-    /sys/class/net/*/ifindex /sys/class/net/*/iflink $files $shim_paths /run/systemd/machines/*
+  [ -z "$files$shim_paths" ] && ! [ -e /run/systemd/machines ] ||
+    grep -sH -e '^[[{]' -e '^[0-9][0-9]*$' -e '^[A-Z_]*=' $files $shim_paths /run/systemd/machines/*
   if [ -n "$k8s_paths" ]; then
     say "@@cri-annotations"
     # shellcheck disable=SC2086
@@ -362,24 +399,30 @@ eng_ctr() {
   done
 }
 
-eng_other() {
-  if have crictl; then
-    if p=$(t crictl pods -o json 2>/dev/null); then
-      say "@@crictl-pods"; say "$p"
-      say "@@crictl-ps"; t crictl ps -a -o json 2>/dev/null
-    fi
+# CRI: crictl asks the runtime over its socket. Under containerd its answers live in containerd's
+# metadata database, so they are reused with ctr's (see job_cli); CRI-O keeps state elsewhere.
+eng_crictl() {
+  have crictl || return 0
+  if p=$(t crictl pods -o json 2>/dev/null); then
+    say "@@crictl-pods"; say "$p"
+    say "@@crictl-ps"; t crictl ps -a -o json 2>/dev/null
   fi
-  if have machinectl; then
-    say "@@machinectl"
-    t machinectl list --no-legend --no-pager 2>/dev/null
+}
+# LXC: the containers of the configured lxcpath are its directories with a config; a running one also
+# has a "[lxc monitor] LXCPATH NAME" process (in the command lines), whose child is its init.
+lxc_dirs() {
+  lp=/var/lib/lxc
+  if [ -r /etc/lxc/lxc.conf ]; then
+    while IFS=' =' read -r k v; do
+      [ "$k" = lxc.lxcpath ] && [ -n "$v" ] && lp=$v
+    done </etc/lxc/lxc.conf
   fi
-  if have lxc-ls; then
-    say "@@lxc"
-    t lxc-ls -f -F NAME,STATE,PID 2>/dev/null
-  elif [ -d /var/lib/lxc ]; then
-    say "@@lxc-dirs"
-    ls -1 /var/lib/lxc 2>/dev/null
-  fi
+  [ -d "$lp" ] || return 0
+  say "@@lxc-dirs $lp"
+  for c in "$lp"/*/config; do
+    [ -f "$c" ] || continue
+    c=${c%/config}; say "${c##*/}"
+  done
 }
 
 # Runs functions side by side, each into its own file in $tmpd, and prints the files in order.
@@ -419,35 +462,72 @@ $pm_stores
 NSX_EOF
 }
 job_cli() {
-  detect <"${tmpd}det"
   cached=
-  if have podman || have ctr; then
+  if have podman || have ctr || have crictl; then
     cli_fingerprint
     say "@@cli-fingerprint $fp"
     [ -n "$cli_cache" ] && [ "$cli_cache" = "$fp" ] && cached=1
   fi
   if [ -n "$cached" ]; then
     say "@@cli-cached"
-    par eng_other
+    # CRI-O keeps its state outside the fingerprinted databases.
+    [ -z "$crio" ] || eng_crictl
   else
-    par eng_podman eng_ctr eng_other
+    par eng_podman eng_ctr eng_crictl
   fi
 }
 
-# grep -z prefixes each NUL-terminated argument with its file; only then do newlines inside arguments
-# become \037 and NULs newlines, so no argument can forge a line of its own. mawk and gawk split the
-# NUL-terminated records themselves (awkz=1: one process less); other awks get them through tr.
+# The first awk on PATH, found without a command substitution (each costs a fork): mawk and gawk read
+# NUL-terminated command lines themselves (awkz=1).
 awkz=0
-for x in mawk gawk; do
-  have $x && [ "$(command -v awk)" -ef "$(command -v $x)" ] && awkz=1
+oifs=$IFS; IFS=:
+for d in $PATH; do
+  [ -x "${d:-.}/awk" ] || continue
+  for x in mawk gawk; do [ "${d:-.}/awk" -ef "${d:-.}/$x" ] || [ "${d:-.}/awk" -ef "/usr/bin/$x" ] && awkz=1; done
+  break
 done
+IFS=$oifs
+# grep -z prefixes each NUL-terminated argument with its file; only then do newlines inside arguments
+# become \037 and NULs newlines, so no argument can forge a line of its own.
 cmdlines_tr() { grep -asHz '' /proc/[0-9]*/cmdline | tr '\n\0' '\037\n'; }
-cmdlines() { if [ $awkz = 1 ]; then grep -asHz '' /proc/[0-9]*/cmdline; else cmdlines_tr; fi; }
+
+# The cgroup v2 line: kernels since 4.5 print it whatever is mounted; older ones get their v1 lines.
+cg='^[0-9][0-9]*:'
+while IFS= read -r l; do case $l in 0::*) cg='^0::'; break ;; esac; done </proc/$self/cgroup
+job_ns() {
+  say "@@ns"
+  stat -L -c '%n %i' /proc/[0-9]*/ns/net /proc/[0-9]*/ns/pid /proc/[0-9]*/ns/mnt /proc/[0-9]*/ns/uts \
+    /proc/[0-9]*/ns/ipc /proc/[0-9]*/ns/user /proc/[0-9]*/ns/cgroup /proc/[0-9]*/ns/time 2>/dev/null
+}
+# What the processes are: PROC_AWK (command lines, status, uid map, cgroup), with the probe's mountinfo
+# (nsfs mounts) and its own netns interfaces' sysfs indexes. Sets $det to the engine findings.
+job_procs() {
+  exec 3>&1
+  if [ $awkz = 1 ]; then
+    det=$(awk -v out=/dev/stderr -v z=1 -v cg="$cg" "$PROC_AWK" /proc/[0-9]* /proc/$self/mountinfo \
+      /sys/class/net/*/ifindex /sys/class/net/*/iflink 2>&1 >&3 3>&-)
+  elif have awk; then
+    det=$(cmdlines_tr | awk -v out=/dev/stderr -v z=0 -v cg="$cg" "$PROC_AWK" /proc/[0-9]* \
+      /proc/$self/mountinfo /sys/class/net/*/ifindex /sys/class/net/*/iflink 2>&1 >&3 3>&-)
+  else
+    det=
+    warn "awk is missing: engines are looked for at their default paths only"
+    say "@@cmdline"
+    cmdlines_tr | cut -c1-300
+    say "@@files"
+    grep -sH -e '^Name:' -e '^State:' -e '^PPid:' -e '^Uid:' -e '^NSpid:' -e '^ *[0-9][0-9]* ' -e '^[0-9][0-9]*$' -e "$cg" \
+      /proc/[0-9]*/status /proc/[0-9]*/uid_map /proc/[0-9]*/cgroup /proc/$self/mountinfo /sys/class/net/*/ifindex /sys/class/net/*/iflink
+  fi
+  exec 3>&-
+}
 
 # ---------------------------------------------------------------------------------------- main
-# Temporary files: as root, under /run (only root can create entries there, so no name can be planted;
-# no mktemp to start); otherwise in a mktemp directory. $tmpd is the prefix of their names.
-if [ -O /run ] && [ -w /run ]; then
+# The tree's first levels are read in order, straight to stdout. Scope full adds jobs that run side by
+# side into temporary files, printed after them: as root under /run (only root can create entries
+# there, so no name can be planted; no mktemp to start), otherwise in a mktemp directory.
+tmpd=
+if [ "$scope" = tree ]; then :
+elif [ -O /run ] && [ -w /run ]; then
   tmpd=/run/.nsx-probe.$self.
   rm_tmp() { rm -f "$tmpd"*; }
 elif tmpd=$(mktemp -d 2>/dev/null) && [ -d "$tmpd" ]; then
@@ -459,36 +539,17 @@ fi
 if [ -n "$tmpd" ]; then
   # They go once the probe has printed everything, without holding up its exit.
   trap 'rm_tmp </dev/null >/dev/null 2>&1 &' EXIT
-  # Parent and owner namespaces (lsns) are not part of the tree's first levels.
-  [ "$scope" = tree ] || { job_lsns >"${tmpd}lsns" 2>/dev/null & job_nets >"${tmpd}nets" 2>/dev/null & }
-  job_ns >"${tmpd}ns" 2>/dev/null & p2=$!
-  # Empty when no engine daemon runs (awk then writes nothing).
-  : >"${tmpd}det"
-  if have awk; then
-    say "@@cmdline"
-    cmdlines | awk -v out="${tmpd}det" -v z=$awkz "$DETECT_AWK" 2>/dev/null
-  else
-    warn "awk is missing: engines are looked for at their default paths only"
-    say "@@cmdline"
-    cmdlines_tr | cut -c1-300
-  fi
-  [ "$scope" = tree ] || { job_cli >"${tmpd}cli" 2>/dev/null & }
-  detect <"${tmpd}det"
-  eng_files
-  wait $p2
-  cat "${tmpd}ns"
-else
-  # No mktemp or no writable temporary directory: the same, in order, in this shell.
-  cmd=$(cmdlines_tr)
-  say "@@cmdline"
-  printf '%s\n' "$cmd" | cut -c1-300
-  det=$(printf '%s\n' "$cmd" | awk -v z=0 "$DETECT_AWK" 2>/dev/null)
-  detect <<NSX_EOF
+  job_lsns >"${tmpd}lsns" 2>/dev/null &
+  job_nets >"${tmpd}nets" 2>/dev/null &
+fi
+job_ns
+job_procs
+detect <<NSX_EOF
 $det
 NSX_EOF
-  eng_files
-  job_ns
-fi
+[ -n "$tmpd" ] && { job_cli >"${tmpd}cli" 2>/dev/null & }
+eng_files
+lxc_dirs
 read up1 _ </proc/uptime
 say "@@tree-end $up1"
 if [ "$scope" != tree ]; then
@@ -498,9 +559,7 @@ if [ "$scope" != tree ]; then
   else
     job_lsns
     job_nets
-    eng_podman
-    eng_ctr
-    eng_other
+    job_cli
   fi
 fi
 read up1 _ </proc/uptime

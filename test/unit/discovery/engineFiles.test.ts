@@ -184,21 +184,16 @@ describe('parseEngineFiles', () => {
 });
 
 /** The awk program of the probe, run alone. */
-const detectAwk = (): string => {
-  const m = /\nDETECT_AWK='([^']*)'\n/.exec(PROBE_SCRIPT);
-  assert.ok(m, 'DETECT_AWK in the probe');
+const procAwk = (): string => {
+  const m = /\nPROC_AWK='([^']*)'\n/.exec(PROBE_SCRIPT);
+  assert.ok(m, 'PROC_AWK in the probe');
   return m[1];
 };
 
-describe('the probe\'s engine detector (awk)', () => {
+describe('the probe\'s process reader and engine detector (awk)', () => {
   let dir: string;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-awk-'));
-    fs.writeFileSync(path.join(dir, 'containerd.toml'), 'version = 2\nroot = "/srv/ctd"\n[grpc]\n  address = "/srv/ctd.sock"\n');
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  // argv lists as /proc/PID/cmdline holds them; PIDs that do not exist, so /proc reads find nothing.
+  // argv lists as /proc/PID/cmdline holds them, under DIR/proc (PIDs that do not exist, so the daemons'
+  // own /proc files are not found).
   const cmdlines = (): Array<[number, string[]]> => [
     [999001, ['/usr/bin/dockerd', '-H', 'unix:///var/run/docker.sock', '-H', 'tcp://0.0.0.0:2375', '--data-root=/srv/docker']],
     [999002, ['containerd', '--config', path.join(dir, 'containerd.toml')]],
@@ -206,9 +201,25 @@ describe('the probe\'s engine detector (awk)', () => {
     [999004, ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'k8s.io', '-id', 'y', '-address', '/srv/ctd.sock']],
     [999005, ['/usr/bin/conmon', '-c', 'id1', '--exit-command-arg', '--root', '--exit-command-arg', '/srv/pm', '--exit-command-arg', '--runroot=/run/pm', '--exit-command-arg', 'cleanup']],
     [999006, ['/bin/sleep', 'arg with\nnewline', '--data-root', '/not/a/daemon']],
+    [999007, ['x'.repeat(400)]],
   ];
-  const nulRecords = (): Buffer => Buffer.from(cmdlines().flatMap(([pid, argv]) => argv.map((a) => `/proc/${pid}/cmdline:${a}\0`)).join(''));
-  const trLines = (): Buffer => Buffer.from(cmdlines().flatMap(([pid, argv]) => argv.map((a) => `/proc/${pid}/cmdline:${a.replace(/\n/g, '\x1f')}\n`)).join(''));
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-awk-'));
+    fs.writeFileSync(path.join(dir, 'containerd.toml'), 'version = 2\nroot = "/srv/ctd"\n[grpc]\n  address = "/srv/ctd.sock"\n');
+    for (const [pid, argv] of cmdlines()) {
+      fs.mkdirSync(path.join(dir, 'proc', String(pid)), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'proc', String(pid), 'cmdline'), argv.map((a) => `${a}\0`).join(''));
+    }
+    const p1 = path.join(dir, 'proc', '999001');
+    fs.writeFileSync(path.join(p1, 'status'), 'Name:\tdockerd\nUmask:\t0022\nState:\tS (sleeping)\nPPid:\t1\nUid:\t0\t0\t0\t0\nNSpid:\t999001\n');
+    fs.writeFileSync(path.join(p1, 'uid_map'), '         0          0 4294967295\n');
+    fs.writeFileSync(path.join(p1, 'cgroup'), '2:pids:/system.slice\n1:name=systemd:/system.slice\n0::/system.slice/docker.service\n');
+    fs.writeFileSync(path.join(dir, 'plain'), '12\n');
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const pids = (): string[] => cmdlines().map(([pid]) => path.join(dir, 'proc', String(pid)));
+  const trLines = (): Buffer => Buffer.from(cmdlines().flatMap(([pid, argv]) => argv.map((a) => `${path.join(dir, 'proc', String(pid))}/cmdline:${a.replace(/\n/g, '\x1f')}\n`)).join(''));
   const want = [
     'D|999001|/srv/docker|/run/docker.sock',
     'F|DIR/containerd.toml',
@@ -216,38 +227,53 @@ describe('the probe\'s engine detector (awk)', () => {
     'S|999003|k8s.io|/srv/ctd.sock',
     'M||--root=/srv/pm|--runroot=/run/pm',
   ];
-  const run = (awk: string[], z: string, input: Buffer): string[] =>
-    execFileSync(awk[0], [...awk.slice(1), '-v', `z=${z}`, detectAwk()], { input, encoding: 'utf8' })
+  const clean = (l: string): string => l.split(String.fromCharCode(0x1f)).join('|').split(dir).join('DIR');
+  /** The findings alone (no -v out): on stdout. */
+  const run = (awk: string[], z: string, input?: Buffer): string[] =>
+    execFileSync(awk[0], [...awk.slice(1), '-v', `z=${z}`, procAwk(), ...(z === '1' ? pids() : [])], { input: input ?? '', encoding: 'utf8' })
       .trim()
       .split('\n')
-      .map((l) => l.split(String.fromCharCode(0x1f)).join('|').replace(dir, 'DIR'));
+      .map(clean);
 
   const awks: Array<[string, string[]]> = [['awk', ['awk']]];
   if (spawnSync('busybox', ['awk', 'BEGIN{}']).status === 0) {
     awks.push(['busybox awk', ['busybox', 'awk']]);
   }
   for (const [name, awk] of awks) {
-    it(`${name}: finds daemons by argv[0] only, with their sockets, roots, namespaces and podman stores`, () => {
+    it(`${name}: finds daemons by argv[0] only, with their sockets, roots, namespaces and podman stores (lines on stdin)`, () => {
       assert.deepStrictEqual(run(awk, '0', trLines()), want);
     });
   }
   const mawk = spawnSync('mawk', ['-W', 'version']).status === 0;
-  it('mawk: reads the NUL-terminated records itself (z=1) to the same findings', function () {
+  it('mawk: reads the NUL-terminated command lines itself (z=1) to the same findings', function () {
     if (!mawk) {
       this.skip();
     }
-    assert.deepStrictEqual(run(['mawk'], '1', nulRecords()), want);
+    assert.deepStrictEqual(run(['mawk'], '1'), want);
   });
-  it('prints the cmdline section cut to 300 characters, newlines inside arguments kept as \\037', function () {
+  it('prints the cmdline section cut to 300 characters (newlines inside arguments as \\037), then status, uid_map, cgroup and plain files', function () {
     if (!mawk) {
       this.skip();
     }
-    const out = execFileSync('mawk', ['-v', 'z=1', '-v', `out=${path.join(dir, 'det')}`, detectAwk()], { input: Buffer.concat([nulRecords(), Buffer.from(`/proc/7/cmdline:${'x'.repeat(400)}\0`)]), encoding: 'utf8' });
-    const lines = out.trimEnd().split('\n');
-    assert.strictEqual(lines.length, cmdlines().reduce((n, [, a]) => n + a.length, 0) + 1);
-    assert.ok(lines.includes('/proc/999006/cmdline:arg with\x1fnewline'));
-    assert.strictEqual(lines[lines.length - 1].length, 300);
-    assert.strictEqual(fs.readFileSync(path.join(dir, 'det'), 'utf8').split('\n').filter(Boolean).length, want.length);
+    const det = path.join(dir, 'det');
+    const out = execFileSync('mawk', ['-v', 'z=1', '-v', `out=${det}`, '-v', 'cg=^0::', procAwk(), ...pids(), path.join(dir, 'plain')], { encoding: 'utf8' });
+    const lines = out.trimEnd().split('\n').map(clean);
+    const files = lines.indexOf('@@files');
+    assert.strictEqual(lines[0], '@@cmdline');
+    assert.strictEqual(files, cmdlines().reduce((n, [, a]) => n + a.length, 0) + 1);
+    assert.ok(lines.includes('DIR/proc/999006/cmdline:arg with|newline'));
+    assert.strictEqual(out.split('\n')[files - 1].length, 300);
+    assert.deepStrictEqual(lines.slice(files + 1), [
+      'DIR/proc/999001/status:Name:\tdockerd',
+      'DIR/proc/999001/status:State:\tS (sleeping)',
+      'DIR/proc/999001/status:PPid:\t1',
+      'DIR/proc/999001/status:Uid:\t0\t0\t0\t0',
+      'DIR/proc/999001/status:NSpid:\t999001',
+      'DIR/proc/999001/uid_map:         0          0 4294967295',
+      'DIR/proc/999001/cgroup:0::/system.slice/docker.service',
+      'DIR/plain:12',
+    ]);
+    assert.strictEqual(fs.readFileSync(det, 'utf8').split('\n').filter(Boolean).length, want.length);
   });
 });
 

@@ -5,7 +5,10 @@ import { discover, probeArgv } from '../../../src/discovery/discover';
 import { PROBE_SCRIPT } from '../../../src/discovery/probeScript';
 import { commandLine } from '../../../src/host/commandLine';
 import { ExecOptions, ExecResult, HostConnection, HostInfo } from '../../../src/host/hostConnection';
+import * as os from 'os';
 import * as path from 'path';
+import { parseProbeOutput } from '../../../src/discovery/parseProbe';
+import { ProcessInfo, Snapshot } from '../../../src/model/snapshot';
 import { PROBE_TS, readProbeSh, REPO_ROOT, renderProbeScriptTs } from './probeScriptSource';
 
 describe('probe script', () => {
@@ -30,7 +33,49 @@ describe('probe script', () => {
       assert.strictEqual(r.status, 0, r.stderr);
       assert.strictEqual(r.stderr, '');
       const marks = r.stdout.split('\n').filter((l) => /^@@(nsx-probe|cmdline|files|ns|tree-end|end)\b/.test(l)).map((l) => l.split(' ')[0]);
-      assert.deepStrictEqual([...new Set(marks)], ['@@nsx-probe', '@@cmdline', '@@files', '@@ns', '@@tree-end', '@@end']);
+      assert.deepStrictEqual([...new Set(marks)], ['@@nsx-probe', '@@ns', '@@cmdline', '@@files', '@@tree-end', '@@end']);
+    });
+  }
+
+  // The same processes from busybox's applets alone (busybox awk gets the command lines through grep -z
+  // and tr), and without any awk, as from this machine's tools; read one after the other, so only
+  // processes alive through both runs are compared.
+  const applets = spawnSync('busybox', ['--list'], { encoding: 'utf8' });
+  for (const variant of ['busybox applets only', 'busybox applets only, without awk'] as const) {
+    it(`runs with ${variant}, to the same processes and namespaces`, function () {
+      if (applets.status !== 0) {
+        this.skip();
+      }
+      this.timeout(60_000);
+      const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-bb-'));
+      try {
+        const busybox = execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim();
+        for (const a of applets.stdout.split('\n').filter((x) => /^[\w.-]+$/.test(x) && !(variant.endsWith('without awk') && x === 'awk'))) {
+          fs.symlinkSync(busybox, path.join(bin, a));
+        }
+        const probe = (env: NodeJS.ProcessEnv) => {
+          const r = spawnSync('/bin/sh', ['-c', PROBE_SCRIPT, 'sh', '--scope', 'tree'], { encoding: 'utf8', env, timeout: 50_000, maxBuffer: 64 * 1024 * 1024 });
+          assert.strictEqual(r.status, 0, r.stderr);
+          assert.strictEqual(r.stderr, '');
+          return parseProbeOutput(r.stdout);
+        };
+        const mine = probe(process.env);
+        const bb = probe({ ...process.env, NSX_KEEP_PATH: '1', PATH: bin });
+        const again = probe(process.env);
+        const stable = (p: ProcessInfo) => again.processes.some((q) => q.pid === p.pid && q.comm === p.comm) && !/^kworker/.test(p.comm);
+        const view = (s: Snapshot) =>
+          s.processes.filter(stable).map((p) => ({ pid: p.pid, ppid: p.ppid, uid: p.uid, comm: p.comm, cmdline: p.cmdline, nspid: p.nspid, ns: p.ns, cgroup: p.cgroup }));
+        const want = view(mine);
+        assert.ok(want.length > 10, `${want.length} processes`);
+        assert.deepStrictEqual(view(bb), want);
+        const nsKeys = (s: Snapshot) => s.namespaces.filter((n) => n.pids.some((pid) => want.some((p) => p.pid === pid))).map((n) => `${n.type}:${n.inode}`).sort();
+        assert.deepStrictEqual(nsKeys(bb), nsKeys(mine));
+        if (variant.endsWith('without awk')) {
+          assert.ok(bb.host.warnings.some((w) => /awk is missing/.test(w)), bb.host.warnings.join('; '));
+        }
+      } finally {
+        fs.rmSync(bin, { recursive: true, force: true });
+      }
     });
   }
 
@@ -39,9 +84,9 @@ describe('probe script', () => {
   });
 
   it('passes docker sockets as positional arguments and refuses odd paths', () => {
-    assert.deepStrictEqual(probeArgv(['/run/nsx-lab/docker.sock']).slice(3), ['sh', '--docker-socket', '/run/nsx-lab/docker.sock']);
+    assert.deepStrictEqual(probeArgv(['/run/nsx-lab/docker.sock']).slice(3), ['sh', '--us', '\x1f', '--docker-socket', '/run/nsx-lab/docker.sock']);
     assert.throws(() => probeArgv(['relative.sock']), /not an absolute path/);
-    assert.deepStrictEqual(probeArgv([], 'tree').slice(3), ['sh', '--scope', 'tree']);
+    assert.deepStrictEqual(probeArgv([], 'tree').slice(3), ['sh', '--us', '\x1f', '--scope', 'tree']);
     assert.throws(() => probeArgv(['/run/$(id).sock']), /not an absolute path/);
   });
 });
