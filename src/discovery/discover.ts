@@ -82,6 +82,10 @@ export async function discover(conn: HostConnection, opts: DiscoverOptions = {})
   const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_PROBE_BYTES;
   const takenAt = Date.now();
   const onTree = opts.onTree;
+  // The probe's last mark ends its output: the snapshot is complete then, without waiting for the
+  // session to wind down (the shell, sudo and the orphan guard exiting, the channel closing).
+  let outputEnded: () => void = () => undefined;
+  const ended = new Promise<undefined>((resolve) => (outputEnded = () => resolve(undefined)));
   const parser = new ProbeStreamParser(
     maxBytes,
     onTree
@@ -93,10 +97,11 @@ export async function discover(conn: HostConnection, opts: DiscoverOptions = {})
           }
         }
       : undefined,
+    () => outputEnded(),
   );
   let streamed = false;
   const started = process.hrtime.bigint();
-  const result = await conn.exec(argv, {
+  const running = conn.exec(argv, {
     privileged,
     timeoutMs: opts.timeoutMs ?? 120_000,
     maxOutputBytes: maxBytes,
@@ -106,23 +111,27 @@ export async function discover(conn: HostConnection, opts: DiscoverOptions = {})
       parser.feed(chunk);
     },
   });
+  // Whatever the exec does once the output is complete is of no consequence here.
+  running.catch(() => undefined);
+  const result = await Promise.race([running, ended]);
   const wallMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
-  if (!streamed) {
+  if (result && !streamed) {
     parser.feed(result.stdout);
   }
   const warnings: string[] = [];
-  if (result.truncated) {
+  if (result?.truncated) {
     warnings.push(`The probe output was cut at ${maxBytes} bytes; some of ${conn.label} is missing.`);
   }
   let sections = parser.finishSections();
-  if (parser.truncated && !result.truncated) {
+  if (parser.truncated && !result?.truncated) {
     warnings.push(`The probe output exceeded ${maxBytes} bytes; the rest was ignored.`);
   }
-  if (!sections.some((s) => s.name === 'nsx-probe')) {
+  // Without its end mark (result set), the exec's outcome tells what went wrong.
+  if (result && !sections.some((s) => s.name === 'nsx-probe')) {
     const why = result.stderr.trim().split('\n').slice(-3).join(' ') || `exit code ${result.code ?? result.signal}`;
     throw new RemoteCommandError(`Discovery on ${conn.label} failed: the probe printed nothing (${why}). Check that /bin/sh works there, then refresh.`, argv, result);
   }
-  if (result.code !== 0 && result.code !== null) {
+  if (result && result.code !== 0 && result.code !== null) {
     warnings.push(`The probe exited with code ${result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}`);
   }
   if (cache && (opts.scope ?? 'full') === 'full') {

@@ -66,6 +66,8 @@ export class ProbeStreamParser {
   constructor(
     private readonly maxBytes = DEFAULT_MAX_PROBE_BYTES,
     private readonly onTreeEnd?: (sections: Section[]) => void,
+    /** Called once when the probe's last mark (`@@end`) arrives: its output is complete. */
+    private readonly onEnd?: () => void,
   ) {}
 
   get truncated(): boolean {
@@ -97,6 +99,8 @@ export class ProbeStreamParser {
       this.sections.push(this.current);
       if (name === 'tree-end' && this.onTreeEnd) {
         this.onTreeEnd([...this.sections]);
+      } else if (name === 'end' && this.onEnd) {
+        this.onEnd();
       }
     } else if (this.current) {
       this.current.lines.push(line);
@@ -258,6 +262,20 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
     }
     return false;
   };
+  // Kernel threads (host line kthreads=PID ...): the probe read only their mnt link; they share kthreadd's
+  // other namespaces and its uid map. A listed PID that is no longer kthreadd's child keeps what was read.
+  const kthreadd = procs.get(2);
+  if (kthreadd) {
+    for (const pid of (hostKv.get('kthreads') ?? '').split(' ')) {
+      const p = procs.get(Number(pid));
+      if (p && p.status && p.ppid === 2 && p !== kthreadd) {
+        p.ns = { ...kthreadd.ns, ...p.ns };
+        if (p.uidMap.length === 0) {
+          p.uidMap = kthreadd.uidMap;
+        }
+      }
+    }
+  }
   // Processes: only those whose status was read exist.
   const processes: ProcessInfo[] = [];
   let unreadableNs = 0;

@@ -1,8 +1,8 @@
 #!/bin/sh
 # nsx probe, format 1. Source of PROBE_SCRIPT in probeScript.ts (regenerate with
 # NSX_UPDATE_PROBE=1 npx mocha out/test/unit/discovery/probeScript.test.js); see that file for the format.
-# Every fork costs (milliseconds, tens on small VMs), so each kind of data is read by one command for all
-# PIDs, and independent parts run side by side into temporary files that are printed in a fixed order.
+# Every process started costs milliseconds (more on small VMs), so each kind of data is read by one
+# command for all PIDs, and forks (command substitutions, pipelines, background jobs) are few.
 # Output up to `@@tree-end` is what the tree's first levels need (processes, namespaces, containers from
 # the engines' own state files); interfaces and the engine CLIs' details follow in scope full.
 export LC_ALL=C
@@ -40,7 +40,7 @@ say "uptime0=$up0"
 say "shellpid=$self"
 say "scope=$scope"
 tools=
-for x in lsns ip nsenter stat awk docker podman ctr crictl nerdctl machinectl lxc-ls timeout mktemp; do
+for x in lsns ip nsenter stat awk docker podman ctr crictl nerdctl timeout; do
   have $x && tools="$tools $x"
 done
 say "tools=$tools"
@@ -54,23 +54,10 @@ job_lsns() {
 }
 
 # ------------------------------------------------------------------------ interfaces (scope full)
-# One representative per distinct network namespace inode: the probe's own ("-") first, nsfs mounts next
-# (they outlive pids; mount points with escapes such as spaces cannot be passed on), then one process of
-# each other. Input: the probe's mountinfo, then "PATH INODE" lines of every /proc/PID/ns/net.
-NETS_AWK='
-FILENAME ~ /mountinfo$/ { if ($4 ~ /^net:\[[0-9]+\]$/ && $5 !~ /\\/) { i = substr($4, 6, length($4) - 6); if (!(i in mp)) { mp[i] = $5; mo[++m] = i } } next }
-$1 == me { self = $2; next }
-NF == 2 && !($2 in pp) { pp[$2] = $1; po[++n] = $2 }
-END { print self " -"; seen[self] = 1
-  for (k = 1; k <= m; k++) if (!(mo[k] in seen)) { seen[mo[k]] = 1; print mo[k] " " mp[mo[k]] }
-  for (k = 1; k <= n; k++) if (!(po[k] in seen)) { seen[po[k]] = 1; print po[k] " " pp[po[k]] } }
-'
+# Without awk (which lists them in job_procs): one representative per distinct network namespace inode,
+# the probe's own ("-") first, nsfs mounts next (they outlive pids; mount points with escapes such as
+# spaces cannot be passed on), then one process of each other.
 nets_list() {
-  if have awk; then
-    stat -L -c '%n %i' /proc/$self/ns/net /proc/[0-9]*/ns/net 2>/dev/null |
-      awk -v me=/proc/$self/ns/net "$NETS_AWK" /proc/$self/mountinfo - 2>/dev/null
-    return 0
-  fi
   me= cands= mounts= seen=' '
   while read -r f i; do
     case $f in
@@ -95,41 +82,26 @@ $mounts$cands
 NSX_EOF
 }
 job_nets() {
-  ipmode=proc
-  if out=$(ip -j -d addr show 2>/dev/null); then ipmode=json
-  elif ip -o addr show >/dev/null 2>&1; then ipmode=text; fi
-  say "@@ipmode $ipmode"
   # iproute2's -n NAME opens /var/run/netns/NAME and switches to it inside the one ip process, where
   # nsenter + ip cost two process starts; any other nsfs path is reached from that directory by "..".
   ipn=
-  [ $ipmode = json ] && [ -d /var/run/netns ] && ipn=1
-  list=$(nets_list)
-  # Two workers, each reading every other namespace (2 CPUs are common).
-  if [ -n "$tmpd" ]; then
-    net_worker 0 >"${tmpd}net0" 2>/dev/null &
-    net_worker 1
-    wait
-    cat "${tmpd}net0"
-  else
-    net_worker 0
-    net_worker 1
-  fi
-}
-inns() {
-  p=$1; shift
-  if [ "$p" = - ]; then "$@"; else nsenter --net="$p" "$@"; fi
-}
-# Worker $1 (0 or 1) of job_nets: the interfaces of every other namespace of $list.
-net_worker() {
-  k=0
+  [ -d /var/run/netns ] && ipn=1
+  ipmode=json first=1
+  [ -n "$nets" ] || nets=$(nets_list)
   while read -r ino p; do
     [ -n "$ino" ] || continue
-    k=$((k + 1))
-    [ $((k % 2)) = "$1" ] || continue
     say "@@netns $ino $p"
+    if [ -n "$first" ]; then
+      # The probe's own namespace comes first and tells what ip can do: JSON (iproute2 4.13 and later),
+      # one-line text (older iproute2, busybox), or nothing (no ip: /proc/net only).
+      first=
+      ip -j -d addr show 2>/dev/null && continue
+      if ip -o link show >/dev/null 2>&1; then ipmode=text; else ipmode=proc; fi
+      say "@@ipmode $ipmode"
+      say "@@netns $ino $p"
+    fi
     case $ipmode in
-      json) if [ "$p" = - ]; then say "$out"
-            elif [ -n "$ipn" ] && case $p in /run/netns/*|/var/run/netns/*) ip -n "${p##*/}" -j -d addr show ;;
+      json) if [ -n "$ipn" ] && case $p in /run/netns/*|/var/run/netns/*) ip -n "${p##*/}" -j -d addr show ;;
                    *) ip -n "../../../../../../../..$p" -j -d addr show ;; esac 2>/dev/null; then :
             else inns "$p" ip -j -d addr show 2>/dev/null || warn "ip failed in netns $ino"; fi ;;
       text) inns "$p" ip -o -d link show 2>/dev/null || inns "$p" ip -o link show 2>/dev/null
@@ -139,16 +111,22 @@ net_worker() {
             inns "$p" cat /proc/net/dev /proc/net/if_inet6 2>/dev/null ;;
     esac
   done <<NSX_EOF
-$list
+$nets
 NSX_EOF
+}
+inns() {
+  p=$1; shift
+  if [ "$p" = - ]; then "$@"; else nsenter --net="$p" "$@"; fi
 }
 
 # ---------------------------------------------------------------------------------------- engines
 # PROC_AWK reads what the tree needs of every process, in one process (each one started costs
-# milliseconds): the arguments of each command line, one line each ("/proc/PID/cmdline:ARG", cut to 300
-# characters, newlines inside an argument as \037) under @@cmdline; then under @@files the status fields,
+# milliseconds). It passes stat's "/proc/PID/ns/TYPE INODE" lines (stdin) on under @@ns; prints the
+# arguments of each command line, one line each ("/proc/PID/cmdline:ARG", cut to 300 characters,
+# newlines inside an argument as \037) under @@cmdline; then under @@files the status fields,
 # uid_map lines and cgroup lines matching -v cg=REGEX of each, and any other argument as a whole file
-# ("FILE:LINE"). Its arguments are /proc/PID directories and those files. mawk and gawk read the NUL-terminated command lines themselves (z=1); other awks get "/proc/PID/cmdline:ARG"
+# ("FILE:LINE"). Its arguments are /proc/PID directories and those files; -v kt="PID ..." names kernel
+# threads (empty command lines; kthreadd's uid map). mawk and gawk read the NUL-terminated command lines themselves (z=1); other awks get "/proc/PID/cmdline:ARG"
 # lines on stdin (z=0, from grep -z and tr).
 # Daemons and shims, told by their argv[0] in those command lines, give sockets, data roots, podman
 # stores and containerd namespaces: one line per finding (fields separated by \037) goes to -v out=FILE
@@ -159,6 +137,7 @@ NSX_EOF
 #   R root               a containerd's root directory (its metadata database is under it)
 #   M rec                a conmon's podman store flags, \037-separated (--root=…, --runroot=…)
 #   O pid                a CRI-O daemon
+#   N inode path         a network namespace and where to enter it ("-": the probe's own; -v self=PID)
 PROC_AWK='
 function flagval(j, f,   l) { l = length(f) + 1
   if (args[j] == f) { used = 1; return args[j + 1] }
@@ -226,24 +205,45 @@ function rec(f, v,   i) {
     if (b == "dockerd") kind = "d"; else if (b == "containerd") kind = "c"; else if (b == "conmon") kind = "m"; else if (b ~ /^containerd-shim/) kind = "s"; else if (b == "crio") kind = "o"; else kind = "" }
   if (kind != "") args[n++] = v }
 BEGIN { US = sprintf("%c", 31)
-  if (out != "") print "@@cmdline"
+  nk = split(kt, a, " "); for (i = 1; i <= nk; i++) isk["/proc/" a[i]] = 1
+  if (out != "") print "@@ns"
+  while ((getline l < "/dev/stdin") > 0) {
+    if (l ~ /^\/proc\/[0-9]+\/ns\/[a-z]+ [0-9]+$/) {
+      if (out != "") print l
+      if (index(l, "/ns/net ")) { split(l, a, " ")
+        if (a[1] == "/proc/" self "/ns/net") me = a[2]; else if (!(a[2] in netp)) { netp[a[2]] = a[1]; neto[++nn] = a[2] } }
+      continue }
+    if (!cmd) { cmd = 1; if (out != "") print "@@cmdline" }
+    i = index(l, ":"); rec(substr(l, 1, i - 1), substr(l, i + 1))
+  }
+  if (!cmd && out != "") print "@@cmdline"
   if (z == 1) {
     RS = "\0"
-    for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d !~ /\/[0-9]+$/) continue
+    for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d !~ /\/[0-9]+$/ || d in isk) continue
       f = d "/cmdline"
       while ((getline v < f) > 0) { gsub(/\n/, US, v); rec(f, v) }
       close(f) }
     RS = "\n"
-  } else while ((getline l < "/dev/stdin") > 0) { i = index(l, ":"); rec(substr(l, 1, i - 1), substr(l, i + 1)) }
+  }
   fin()
   if (out == "") exit
   print "@@files"
   for (i = 1; i < ARGC; i++) { d = ARGV[i]
-    if (d !~ /\/[0-9]+$/) { while ((getline l < d) > 0) print d ":" l; close(d); continue }
+    if (d !~ /\/[0-9]+$/) {
+      while ((getline l < d) > 0) { print d ":" l
+        # nsfs mounts of network namespaces (mount points with escapes, such as spaces, cannot be passed on)
+        if (d ~ /\/mountinfo$/) { split(l, a, " "); if (a[4] ~ /^net:\[[0-9]+\]$/ && a[5] !~ /\\/) {
+          ino = substr(a[4], 6, length(a[4]) - 6); if (!(ino in mp)) { mp[ino] = a[5]; mo[++nm] = ino } } } }
+      close(d); continue }
     f = d "/status"; while ((getline l < f) > 0) if (l ~ /^(Name|State|PPid|Uid|NSpid):/) print f ":" l; close(f)
-    f = d "/uid_map"; while ((getline l < f) > 0) print f ":" l; close(f)
+    if (!(d in isk)) { f = d "/uid_map"; while ((getline l < f) > 0) print f ":" l; close(f) }
     f = d "/cgroup"; while ((getline l < f) > 0) if (l ~ cg) print f ":" l; close(f)
   }
+  # One representative per network namespace, for the interfaces: that of the probe first ("-"), nsfs
+  # mounts next (they outlive processes), then one process of each other.
+  if (me != "") { emit("N" US me US "-"); seen[me] = 1 }
+  for (k = 1; k <= nm; k++) if (!(mo[k] in seen)) { seen[mo[k]] = 1; emit("N" US mo[k] US mp[mo[k]]) }
+  for (k = 1; k <= nn; k++) if (!(neto[k] in seen)) { seen[neto[k]] = 1; emit("N" US neto[k] US netp[neto[k]]) }
   exit
 }
 '
@@ -252,7 +252,7 @@ canon() { case $1 in /var/run/*) CV=/run/${1#/var/run/} ;; *) CV=$1 ;; esac; }
 # Reads the detector's lines (stdin) into dk_daemons ("PID<us>ROOT<us>SOCKS" lines), dk_socks,
 # ct_socks, ct_confs, pm_stores (records, one per line), shim_paths and k8s_paths (bundle globs).
 detect() {
-  dk_daemons= dk_socks= ct_socks= ct_confs= ct_roots= pm_stores= shim_paths= k8s_paths= crio=
+  dk_daemons= dk_socks= ct_socks= ct_confs= ct_roots= pm_stores= shim_paths= k8s_paths= crio= nets=
   while IFS= read -r line; do
     kind=${line%%"$us"*}; rest=${line#*"$us"}
     # A conmon's record keeps its own \037 separators; the other findings are split into $1 $2 $3.
@@ -272,6 +272,7 @@ detect() {
       F) ct_confs="$ct_confs $1" ;;
       R) ct_roots="$ct_roots $1" ;;
       O) crio=1 ;;
+      N) nets="$nets$1 $2$nl" ;;
       S) shim_paths="$shim_paths /proc/$1/cwd/../*/init.pid"
          [ "$2" = k8s.io ] && k8s_paths="$k8s_paths /proc/$1/cwd/../*/config.json" ;;
     esac
@@ -425,16 +426,6 @@ lxc_dirs() {
   done
 }
 
-# Runs functions side by side, each into its own file in $tmpd, and prints the files in order.
-par() {
-  if [ -n "$tmpd" ]; then
-    for j in "$@"; do $j >"$tmpd$j" 2>/dev/null & done
-    wait
-    for j in "$@"; do cat "$tmpd$j"; done
-  else
-    for j in "$@"; do $j; done
-  fi
-}
 # podman's and containerd's CLIs cost a Go process start each (tens of ms). What they add to the state
 # files (stopped podman containers' states, pods; containerd containers without a task, images) lives in
 # their databases, so their output is reused while every database is unchanged: the fingerprint below
@@ -473,7 +464,9 @@ job_cli() {
     # CRI-O keeps its state outside the fingerprinted databases.
     [ -z "$crio" ] || eng_crictl
   else
-    par eng_podman eng_ctr eng_crictl
+    eng_podman
+    eng_ctr
+    eng_crictl
   fi
 }
 
@@ -494,23 +487,48 @@ cmdlines_tr() { grep -asHz '' /proc/[0-9]*/cmdline | tr '\n\0' '\037\n'; }
 # The cgroup v2 line: kernels since 4.5 print it whatever is mounted; older ones get their v1 lines.
 cg='^[0-9][0-9]*:'
 while IFS= read -r l; do case $l in 0::*) cg='^0::'; break ;; esac; done </proc/$self/cgroup
-job_ns() {
-  say "@@ns"
-  stat -L -c '%n %i' /proc/[0-9]*/ns/net /proc/[0-9]*/ns/pid /proc/[0-9]*/ns/mnt /proc/[0-9]*/ns/uts \
-    /proc/[0-9]*/ns/ipc /proc/[0-9]*/ns/user /proc/[0-9]*/ns/cgroup /proc/[0-9]*/ns/time 2>/dev/null
+# Kernel threads (kthreadd's children, often half of all processes) are created in kthreadd's namespaces
+# and do not leave them, but for the mount namespace (devtmpfs unshares one): of theirs only the mnt link
+# is read, and the snapshot gives them kthreadd's others (host line kthreads=). Only when PID 2 is
+# kthreadd, i.e. the probe sees the initial PID namespace. The list is built in chunks (appending to one
+# long string costs time quadratic in its length).
+kt=
+{ read -r _ k2 </proc/2/status && [ "$k2" = kthreadd ] && { read -r kt </proc/2/task/2/children || :; }; } 2>/dev/null
+say "kthreads=$kt"
+nsf=
+if [ -n "$kt" ]; then
+  c= i=0
+  for d in /proc/[0-9]*; do
+    case " $kt " in
+      *" ${d#/proc/} "*) c="$c $d/ns/mnt" ;;
+      *) c="$c $d/ns/net $d/ns/pid $d/ns/mnt $d/ns/uts $d/ns/ipc $d/ns/user $d/ns/cgroup $d/ns/time" ;;
+    esac
+    i=$((i + 1))
+    [ $i -lt 32 ] || { nsf="$nsf$c"; c= i=0; }
+  done
+  nsf="$nsf$c"
+fi
+ns_stat() {
+  # shellcheck disable=SC2086
+  if [ -n "$nsf" ]; then stat -L -c '%n %i' $nsf 2>/dev/null
+  else stat -L -c '%n %i' /proc/[0-9]*/ns/net /proc/[0-9]*/ns/pid /proc/[0-9]*/ns/mnt /proc/[0-9]*/ns/uts \
+    /proc/[0-9]*/ns/ipc /proc/[0-9]*/ns/user /proc/[0-9]*/ns/cgroup /proc/[0-9]*/ns/time 2>/dev/null; fi
 }
-# What the processes are: PROC_AWK (command lines, status, uid map, cgroup), with the probe's mountinfo
-# (nsfs mounts) and its own netns interfaces' sysfs indexes. Sets $det to the engine findings.
+# What the processes are: their namespace links (stat), then PROC_AWK (command lines, status, uid map,
+# cgroup), with the probe's mountinfo (nsfs mounts) and its own netns interfaces' sysfs indexes. Sets
+# $det to the engine findings and network namespaces.
 job_procs() {
   exec 3>&1
   if [ $awkz = 1 ]; then
-    det=$(awk -v out=/dev/stderr -v z=1 -v cg="$cg" "$PROC_AWK" /proc/[0-9]* /proc/$self/mountinfo \
-      /sys/class/net/*/ifindex /sys/class/net/*/iflink 2>&1 >&3 3>&-)
-  elif have awk; then
-    det=$(cmdlines_tr | awk -v out=/dev/stderr -v z=0 -v cg="$cg" "$PROC_AWK" /proc/[0-9]* \
+    det=$(ns_stat | awk -v out=/dev/stderr -v z=1 -v self=$self -v kt="$kt" -v cg="$cg" "$PROC_AWK" /proc/[0-9]* \
       /proc/$self/mountinfo /sys/class/net/*/ifindex /sys/class/net/*/iflink 2>&1 >&3 3>&-)
+  elif have awk; then
+    det=$({ ns_stat; cmdlines_tr; } | awk -v out=/dev/stderr -v z=0 -v self=$self -v kt="$kt" -v cg="$cg" "$PROC_AWK" \
+      /proc/[0-9]* /proc/$self/mountinfo /sys/class/net/*/ifindex /sys/class/net/*/iflink 2>&1 >&3 3>&-)
   else
     det=
+    say "@@ns"
+    ns_stat
     warn "awk is missing: engines are looked for at their default paths only"
     say "@@cmdline"
     cmdlines_tr | cut -c1-300
@@ -522,40 +540,28 @@ job_procs() {
 }
 
 # ---------------------------------------------------------------------------------------- main
-# The tree's first levels are read in order, straight to stdout. Scope full adds jobs that run side by
-# side into temporary files, printed after them: as root under /run (only root can create entries
-# there, so no name can be planted; no mktemp to start), otherwise in a mktemp directory.
-tmpd=
-if [ "$scope" = tree ]; then :
-elif [ -O /run ] && [ -w /run ]; then
-  tmpd=/run/.nsx-probe.$self.
-  rm_tmp() { rm -f "$tmpd"*; }
-elif tmpd=$(mktemp -d 2>/dev/null) && [ -d "$tmpd" ]; then
-  d=$tmpd; tmpd=$d/
-  rm_tmp() { rm -rf "$d"; }
-else
-  tmpd=
-fi
-if [ -n "$tmpd" ]; then
-  # They go once the probe has printed everything, without holding up its exit.
-  trap 'rm_tmp </dev/null >/dev/null 2>&1 &' EXIT
-  job_lsns >"${tmpd}lsns" 2>/dev/null &
-  job_nets >"${tmpd}nets" 2>/dev/null &
-fi
-job_ns
+# Everything runs in order, straight to stdout, but for lsns in scope full: on small VMs, jobs run side
+# by side cost more CPU than they save (ip -n's mount-namespace work contends with itself).
 job_procs
 detect <<NSX_EOF
 $det
 NSX_EOF
-[ -n "$tmpd" ] && { job_cli >"${tmpd}cli" 2>/dev/null & }
 eng_files
 lxc_dirs
 read up1 _ </proc/uptime
 say "@@tree-end $up1"
 if [ "$scope" != tree ]; then
-  if [ -n "$tmpd" ]; then
+  if [ -O /run ] && [ -w /run ]; then
+    # lsns (it reads every process's links again) runs beside the interfaces, which it does not contend
+    # with, into a file under /run (as root: only root can create entries there, so no name can be
+    # planted), printed after them.
+    lf=/run/.nsx-probe.$self.lsns
+    job_lsns >"$lf" 2>/dev/null &
+    job_nets
+    job_cli
     wait
-    cat "${tmpd}lsns" "${tmpd}nets" "${tmpd}cli"
+    cat "$lf"
+    rm -f "$lf" </dev/null >/dev/null 2>&1 &
   else
     job_lsns
     job_nets

@@ -251,19 +251,30 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
     }
     assert.deepStrictEqual(run(['mawk'], '1'), want);
   });
-  it('prints the cmdline section cut to 300 characters (newlines inside arguments as \\037), then status, uid_map, cgroup and plain files', function () {
+  it('passes namespace links on, prints the cmdline section cut to 300 characters (newlines inside arguments as \\037), then status, uid_map, cgroup and plain files', function () {
     if (!mawk) {
       this.skip();
     }
     const det = path.join(dir, 'det');
-    const out = execFileSync('mawk', ['-v', 'z=1', '-v', `out=${det}`, '-v', 'cg=^0::', procAwk(), ...pids(), path.join(dir, 'plain')], { encoding: 'utf8' });
+    const mountinfo = path.join(dir, 'mountinfo');
+    fs.writeFileSync(mountinfo, [
+      '22 1 0:21 / / rw - ext4 /dev/vda rw',
+      '400 22 0:4 net:[4026532300] /run/netns/blue rw - nsfs nsfs rw',
+      '401 22 0:4 net:[4026532400] /run/netns/with\\040space rw - nsfs nsfs rw',
+      '402 22 0:4 net:[4026532300] /run/netns/blue-again rw - nsfs nsfs rw',
+      '',
+    ].join('\n'));
+    const stat = ['/proc/50/ns/net 4026531840', '/proc/60/ns/net 4026532300', '/proc/70/ns/net 4026532500', '/proc/71/ns/net 4026532500', '/proc/70/ns/pid 4026531836', ''].join('\n');
+    const out = execFileSync('mawk', ['-v', 'z=1', '-v', `out=${det}`, '-v', 'cg=^0::', '-v', 'self=50', procAwk(), ...pids(), path.join(dir, 'plain'), mountinfo], { input: stat, encoding: 'utf8' });
     const lines = out.trimEnd().split('\n').map(clean);
+    assert.deepStrictEqual(lines.slice(0, 6), ['@@ns', ...stat.trim().split('\n')]);
+    const cmd = lines.indexOf('@@cmdline');
     const files = lines.indexOf('@@files');
-    assert.strictEqual(lines[0], '@@cmdline');
-    assert.strictEqual(files, cmdlines().reduce((n, [, a]) => n + a.length, 0) + 1);
+    assert.strictEqual(cmd, 6);
+    assert.strictEqual(files - cmd - 1, cmdlines().reduce((n, [, a]) => n + a.length, 0));
     assert.ok(lines.includes('DIR/proc/999006/cmdline:arg with|newline'));
     assert.strictEqual(out.split('\n')[files - 1].length, 300);
-    assert.deepStrictEqual(lines.slice(files + 1), [
+    assert.deepStrictEqual(lines.slice(files + 1, files + 9), [
       'DIR/proc/999001/status:Name:\tdockerd',
       'DIR/proc/999001/status:State:\tS (sleeping)',
       'DIR/proc/999001/status:PPid:\t1',
@@ -273,7 +284,12 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
       'DIR/proc/999001/cgroup:0::/system.slice/docker.service',
       'DIR/plain:12',
     ]);
-    assert.strictEqual(fs.readFileSync(det, 'utf8').split('\n').filter(Boolean).length, want.length);
+    assert.strictEqual(lines.length, files + 9 + 4, 'the mountinfo lines, whole');
+    const found = fs.readFileSync(det, 'utf8').split('\n').filter(Boolean).map(clean);
+    assert.deepStrictEqual(found.slice(0, want.length), want);
+    // One entry per network namespace: the probe's own, then nsfs mounts (not one with an escape, not a
+    // second mount of the same), then processes of the others.
+    assert.deepStrictEqual(found.slice(want.length), ['N|4026531840|-', 'N|4026532300|/run/netns/blue', 'N|4026532500|/proc/70/ns/net']);
   });
 });
 

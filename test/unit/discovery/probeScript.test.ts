@@ -37,6 +37,30 @@ describe('probe script', () => {
     });
   }
 
+  it('gives kernel threads the namespaces the kernel shows (only their mnt link is read)', function () {
+    this.timeout(60_000);
+    const r = spawnSync('sh', ['-c', PROBE_SCRIPT, 'sh', '--scope', 'tree'], { encoding: 'utf8', timeout: 50_000, maxBuffer: 64 * 1024 * 1024 });
+    const s = parseProbeOutput(r.stdout);
+    const kthreads = s.processes.filter((p) => p.ppid === 2);
+    if (!/^kthreads=\d/m.test(r.stdout) || kthreads.length === 0) {
+      this.skip(); // no kthreadd in this PID namespace
+    }
+    let compared = 0;
+    for (const p of kthreads) {
+      const truth: Record<string, number> = {};
+      try {
+        for (const t of ['net', 'pid', 'mnt', 'uts', 'ipc', 'user', 'cgroup', 'time']) {
+          truth[t] = Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${p.pid}/ns/${t}`))?.[1]);
+        }
+      } catch {
+        continue; // exited, or not ours to read
+      }
+      assert.deepStrictEqual(p.ns, truth, `${p.pid} ${p.comm}`);
+      compared++;
+    }
+    assert.ok(compared > 0, 'no kernel thread could be compared');
+  });
+
   // The same processes from busybox's applets alone (busybox awk gets the command lines through grep -z
   // and tr), and without any awk, as from this machine's tools; read one after the other, so only
   // processes alive through both runs are compared.
@@ -138,5 +162,27 @@ describe('discover', () => {
   it('fails with what to do when the probe printed nothing', async () => {
     const conn = new FakeConnection('');
     await assert.rejects(discover(conn), /Discovery on fake host failed: the probe printed nothing/);
+  });
+
+  it('is done when the end mark arrives, while the session still winds down; a session that fails first still fails', async () => {
+    let close: (r: ExecResult) => void = () => undefined;
+    const slow: HostConnection = Object.assign(new FakeConnection(odd), {
+      exec: (_argv: readonly string[], options?: ExecOptions) => {
+        options?.onStdout?.(Buffer.from(odd));
+        return new Promise<ExecResult>((resolve) => (close = resolve));
+      },
+    });
+    const s = await discover(slow);
+    assert.strictEqual(s.host.hostname, 'odd host');
+    close({ code: 1, stdout: odd, stderr: 'late' });
+
+    const cut = odd.slice(0, odd.indexOf('@@end'));
+    const dropped: HostConnection = Object.assign(new FakeConnection(cut), {
+      exec: async (_argv: readonly string[], options?: ExecOptions) => {
+        options?.onStdout?.(Buffer.from(cut));
+        throw new Error('connection lost');
+      },
+    });
+    await assert.rejects(discover(dropped), /connection lost/);
   });
 });
