@@ -199,13 +199,13 @@ async function bench() {
       big = await tree();
       scaledLsns = await series(SCALE_RUNS, lsns);
       scaled = await series(SCALE_RUNS, firstLevel);
-      scaledFull = await series(2, full);
+      scaledFull = await series(3, full);
     } finally {
       shrinkHost();
     }
     rows.push([`(d) at scale: lsns`, scaledLsns, 1]);
     rows.push([`(d) at scale: refresh → first tree level (tree probe + SnapshotIndex)`, scaled, scaled.median / scaledLsns.median, 1.5]);
-    rows.push([`(d) at scale: full refresh (2 runs)`, scaledFull, scaledFull.median / scaledLsns.median, 3]);
+    rows.push([`(d) at scale: full refresh (3 runs)`, scaledFull, scaledFull.median / scaledLsns.median, 3]);
 
     const facts = {
       date: new Date().toISOString(),
