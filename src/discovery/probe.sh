@@ -542,8 +542,16 @@ job_procs() {
 }
 
 # ---------------------------------------------------------------------------------------- main
-# Everything runs in order, straight to stdout, but for lsns in scope full: on small VMs, jobs run side
-# by side cost more CPU than they save (ip -n's mount-namespace work contends with itself).
+# Everything runs in order, straight to stdout, but for lsns in scope full: on small VMs, commands that
+# start processes side by side cost more CPU than they save (two ip -n workers were slower than one).
+# lsns only reads, like the tree part it runs beside, into a file under /run (as root: only root can
+# create entries there, so no name can be planted) that is printed after the interfaces.
+lf=
+if [ "$scope" != tree ] && [ -O /run ] && [ -w /run ]; then
+  lf=/run/.nsx-probe.$self.lsns
+  trap 'rm -f "$lf"; exit 143' HUP INT TERM
+  job_lsns >"$lf" 2>/dev/null &
+fi
 job_procs
 detect <<NSX_EOF
 $det
@@ -553,12 +561,7 @@ lxc_dirs
 read up1 _ </proc/uptime
 say "@@tree-end $up1"
 if [ "$scope" != tree ]; then
-  if [ -O /run ] && [ -w /run ]; then
-    # lsns (it reads every process's links again) runs beside the interfaces, which it does not contend
-    # with, into a file under /run (as root: only root can create entries there, so no name can be
-    # planted), printed after them.
-    lf=/run/.nsx-probe.$self.lsns
-    job_lsns >"$lf" 2>/dev/null &
+  if [ -n "$lf" ]; then
     job_nets
     job_cli
     wait
