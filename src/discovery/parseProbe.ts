@@ -263,17 +263,26 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
     return false;
   };
   // Kernel threads (host line kthreads=PID ...): the probe read only their mnt link; they share kthreadd's
-  // other namespaces and its uid map. A listed PID that is no longer kthreadd's child keeps what was read.
+  // other namespaces. A listed PID that is no longer kthreadd's child keeps what was read.
   const kthreadd = procs.get(2);
   if (kthreadd) {
     for (const pid of (hostKv.get('kthreads') ?? '').split(' ')) {
       const p = procs.get(Number(pid));
       if (p && p.status && p.ppid === 2 && p !== kthreadd) {
         p.ns = { ...kthreadd.ns, ...p.ns };
-        if (p.uidMap.length === 0) {
-          p.uidMap = kthreadd.uidMap;
-        }
       }
+    }
+  }
+  // A uid map belongs to a user namespace; the probe reads it for one process of each.
+  const uidMaps = new Map<number, ProcAcc['uidMap']>();
+  for (const p of procs.values()) {
+    if (p.uidMap.length && p.ns.user !== undefined && !uidMaps.has(p.ns.user)) {
+      uidMaps.set(p.ns.user, p.uidMap);
+    }
+  }
+  for (const p of procs.values()) {
+    if (p.uidMap.length === 0 && p.ns.user !== undefined) {
+      p.uidMap = uidMaps.get(p.ns.user) ?? [];
     }
   }
   // Processes: only those whose status was read exist.

@@ -123,11 +123,12 @@ inns() {
 # PROC_AWK reads what the tree needs of every process, in one process (each one started costs
 # milliseconds). It passes stat's "/proc/PID/ns/TYPE INODE" lines (stdin) on under @@ns; prints the
 # arguments of each command line, one line each ("/proc/PID/cmdline:ARG", cut to 300 characters,
-# newlines inside an argument as \037) under @@cmdline; then under @@files the status fields,
-# uid_map lines and cgroup lines matching -v cg=REGEX of each, and any other argument as a whole file
-# ("FILE:LINE"). Its arguments are /proc/PID directories and those files; -v kt="PID ..." names kernel
-# threads (empty command lines; kthreadd's uid map). mawk and gawk read the NUL-terminated command lines themselves (z=1); other awks get "/proc/PID/cmdline:ARG"
-# lines on stdin (z=0, from grep -z and tr).
+# newlines inside an argument as \037) under @@cmdline; then under @@files the status fields and the
+# cgroup lines matching -v cg=REGEX of each process, the uid_map lines of one process per user namespace
+# (a uid map belongs to the namespace), and any other argument as a whole file ("FILE:LINE"). Its
+# arguments are /proc/PID directories and those files; -v kt="PID ..." names kernel threads (their
+# command lines are empty). mawk and gawk read the NUL-terminated command lines themselves (z=1); other
+# awks get "/proc/PID/cmdline:ARG" lines on stdin after stat's (z=0, from grep -z and tr).
 # Daemons and shims, told by their argv[0] in those command lines, give sockets, data roots, podman
 # stores and containerd namespaces: one line per finding (fields separated by \037) goes to -v out=FILE
 # (to stdout without it, where then nothing else goes):
@@ -208,8 +209,9 @@ BEGIN { US = sprintf("%c", 31)
   nk = split(kt, a, " "); for (i = 1; i <= nk; i++) isk["/proc/" a[i]] = 1
   if (out != "") print "@@ns"
   while ((getline l < "/dev/stdin") > 0) {
-    if (l ~ /^\/proc\/[0-9]+\/ns\/[a-z]+ [0-9]+$/) {
+    if (l !~ /:/ && l ~ /\/proc\/[0-9]+\/ns\/[a-z]+ [0-9]+$/) {
       if (out != "") print l
+      if (index(l, "/ns/user ")) { split(l, a, " "); sub(/\/ns\/user$/, "", a[1]); usern[a[1]] = a[2] }
       if (index(l, "/ns/net ")) { split(l, a, " ")
         if (a[1] == "/proc/" self "/ns/net") me = a[2]; else if (!(a[2] in netp)) { netp[a[2]] = a[1]; neto[++nn] = a[2] } }
       continue }
@@ -236,7 +238,8 @@ BEGIN { US = sprintf("%c", 31)
           ino = substr(a[4], 6, length(a[4]) - 6); if (!(ino in mp)) { mp[ino] = a[5]; mo[++nm] = ino } } } }
       close(d); continue }
     f = d "/status"; while ((getline l < f) > 0) if (l ~ /^(Name|State|PPid|Uid|NSpid):/) print f ":" l; close(f)
-    if (!(d in isk)) { f = d "/uid_map"; while ((getline l < f) > 0) print f ":" l; close(f) }
+    u = usern[d]; if (u != "" && !(u in seenu)) { seenu[u] = 1
+      f = d "/uid_map"; while ((getline l < f) > 0) print f ":" l; close(f) }
     f = d "/cgroup"; while ((getline l < f) > 0) if (l ~ cg) print f ":" l; close(f)
   }
   # One representative per network namespace, for the interfaces: that of the probe first ("-"), nsfs

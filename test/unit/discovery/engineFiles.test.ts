@@ -264,13 +264,14 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
       '402 22 0:4 net:[4026532300] /run/netns/blue-again rw - nsfs nsfs rw',
       '',
     ].join('\n'));
-    const stat = ['/proc/50/ns/net 4026531840', '/proc/60/ns/net 4026532300', '/proc/70/ns/net 4026532500', '/proc/71/ns/net 4026532500', '/proc/70/ns/pid 4026531836', ''].join('\n');
+    const p1 = path.join(dir, 'proc', '999001');
+    const stat = ['/proc/50/ns/net 4026531840', '/proc/60/ns/net 4026532300', '/proc/70/ns/net 4026532500', '/proc/71/ns/net 4026532500', '/proc/70/ns/pid 4026531836', `${p1}/ns/user 4026531837`, ''].join('\n');
     const out = execFileSync('mawk', ['-v', 'z=1', '-v', `out=${det}`, '-v', 'cg=^0::', '-v', 'self=50', procAwk(), ...pids(), path.join(dir, 'plain'), mountinfo], { input: stat, encoding: 'utf8' });
     const lines = out.trimEnd().split('\n').map(clean);
-    assert.deepStrictEqual(lines.slice(0, 6), ['@@ns', ...stat.trim().split('\n')]);
+    assert.deepStrictEqual(lines.slice(0, 7), ['@@ns', ...stat.trim().split('\n').map(clean)]);
     const cmd = lines.indexOf('@@cmdline');
     const files = lines.indexOf('@@files');
-    assert.strictEqual(cmd, 6);
+    assert.strictEqual(cmd, 7);
     assert.strictEqual(files - cmd - 1, cmdlines().reduce((n, [, a]) => n + a.length, 0));
     assert.ok(lines.includes('DIR/proc/999006/cmdline:arg with|newline'));
     assert.strictEqual(out.split('\n')[files - 1].length, 300);
