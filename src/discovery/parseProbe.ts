@@ -21,6 +21,7 @@ import { parseEngineSections, RawContainer } from './parseEngines';
 import { parseNetnsSection, RawInterface, resolveVethPeers } from './parseInterfaces';
 
 export const DEFAULT_MAX_PROBE_BYTES = 64 * 1024 * 1024;
+const MAX_ARG_CHARS = 256;
 const MAX_CMDLINE_CHARS = 1024;
 
 /** The kernel's fixed inode numbers of the initial namespaces (PROC_*_INIT_INO in proc_ns.h). */
@@ -210,7 +211,52 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
         for (const l of sec.lines) {
           const m = /^\/proc\/(\d+)\/cmdline:(.*)$/s.exec(l);
           if (m) {
-            proc(Number(m[1])).args.push(m[2].split(String.fromCharCode(0x1f)).join("\n"));
+            proc(Number(m[1])).args.push(probeArg(m[2]));
+          }
+        }
+        break;
+      case 'nsp':
+        // "PID NET PID MNT UTS IPC USER CGROUP TIME" ("-": not read)
+        for (const l of sec.lines) {
+          const f = l.split(' ');
+          if (f.length !== 9 || !/^\d+$/.test(f[0])) {
+            continue;
+          }
+          const p = proc(Number(f[0]));
+          NS_TYPES.forEach((t, i) => {
+            if (/^\d+$/.test(f[i + 1])) {
+              p.ns[t] = Number(f[i + 1]);
+            }
+          });
+        }
+        break;
+      case 'args':
+        // "PID:ARG", newlines inside ARG as \037
+        for (const l of sec.lines) {
+          const m = /^(\d+):(.*)$/s.exec(l);
+          if (m) {
+            proc(Number(m[1])).args.push(probeArg(m[2]));
+          }
+        }
+        break;
+      case 'procs':
+        // "PID<tab>NAME<tab>STATE<tab>PPID<tab>UID<tab>NSPID...[<tab>CGROUP LINE]"
+        for (const l of sec.lines) {
+          const f = l.split('\t');
+          if (f.length < 6 || !/^\d+$/.test(f[0])) {
+            continue;
+          }
+          const p = proc(Number(f[0]));
+          p.status = true;
+          p.comm = unescapeStatusName(f[1]);
+          if (f[2]) {
+            p.state = f[2];
+          }
+          p.ppid = Number(f[3]) || 0;
+          p.uid = f[4] === '' ? -1 : Number(f[4]);
+          p.nspid = f[5].split(' ').filter(Boolean).map(Number);
+          if (f.length > 6) {
+            cgroupLine(p, f.slice(6).join('\t'));
           }
         }
         break;
@@ -496,15 +542,9 @@ function parseFileLine(
       }
       break;
     }
-    case 'cgroup': {
-      const p = proc(pid);
-      if (body.startsWith('0::')) {
-        p.cgroup ??= body.slice(3);
-      } else {
-        p.cgroupV1 ??= body;
-      }
+    case 'cgroup':
+      cgroupLine(proc(pid), body);
       break;
-    }
     case 'mountinfo': {
       // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS... - FSTYPE SOURCE SUPER
       const dash = body.indexOf(' - ');
@@ -518,6 +558,23 @@ function parseFileLine(
       }
       break;
     }
+  }
+}
+
+/**
+ * One command-line argument as the probe prints it (newlines as \037), cut to MAX_ARG_CHARS: the probe
+ * cuts at a little more, by a length that depends on how it read the command line.
+ */
+function probeArg(printed: string): string {
+  return printed.slice(0, MAX_ARG_CHARS).split(String.fromCharCode(0x1f)).join('\n');
+}
+
+/** The cgroup v2 line (`0::PATH`) wins; else the first v1 line. */
+function cgroupLine(p: ProcAcc, line: string): void {
+  if (line.startsWith('0::')) {
+    p.cgroup ??= line.slice(3);
+  } else {
+    p.cgroupV1 ??= line;
   }
 }
 

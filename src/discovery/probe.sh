@@ -121,14 +121,18 @@ inns() {
 
 # ---------------------------------------------------------------------------------------- engines
 # PROC_AWK reads what the tree needs of every process, in one process (each one started costs
-# milliseconds). It passes stat's "/proc/PID/ns/TYPE INODE" lines (stdin) on under @@ns; prints the
-# arguments of each command line, one line each ("/proc/PID/cmdline:ARG", cut to 300 characters,
-# newlines inside an argument as \037) under @@cmdline; then under @@files the status fields and the
-# cgroup lines matching -v cg=REGEX of each process, the uid_map lines of one process per user namespace
-# (a uid map belongs to the namespace), and any other argument as a whole file ("FILE:LINE"). Its
-# arguments are /proc/PID directories and those files; -v kt="PID ..." names kernel threads (their
-# command lines are empty). mawk and gawk read the NUL-terminated command lines themselves (z=1); other
-# awks get "/proc/PID/cmdline:ARG" lines on stdin after stat's (z=0, from grep -z and tr).
+# milliseconds), and prints it compactly (at 2,000 processes the output is what costs most after that):
+#   @@nsp    from stat's "/proc/PID/ns/TYPE INODE" lines (stdin): "PID NET PID MNT UTS IPC USER CGROUP
+#            TIME", the inodes ("-": not read);
+#   @@args   each argument of each command line: "PID:ARG" (ARG cut to 290 characters, newlines inside
+#            it as \037);
+#   @@procs  from status and cgroup: "PID<tab>NAME<tab>STATE<tab>PPID<tab>UID<tab>NSPID...[<tab>CGROUP
+#            LINE]" (the kernel escapes tabs in NAME; the first cgroup line matching -v cg=REGEX);
+#   @@files  "FILE:LINE": the uid_map of one process per user namespace (a uid map belongs to the
+#            namespace), and every argument that is not a /proc/PID directory, whole.
+# -v kt="PID ..." names kernel threads (their command lines are empty). mawk and gawk read the
+# NUL-terminated command lines themselves (z=1); other awks get "/proc/PID/cmdline:ARG" lines on stdin
+# after stat's (z=0, from grep -z and tr).
 # Daemons and shims, told by their argv[0] in those command lines, give sockets, data roots, podman
 # stores and containerd namespaces: one line per finding (fields separated by \037) goes to -v out=FILE
 # (to stdout without it, where then nothing else goes):
@@ -199,26 +203,32 @@ function fin(   j, v, r, socks, conf, hs, line, ns, a, rec, e, rs) {
   RS = rs
   kind = ""
 }
-function rec(f, v,   i) {
-  if (out != "") print substr(f ":" v, 1, 300)
+function rec(f, v) {
   if (f != cur) { fin(); cur = f; pid = f; sub(/\/cmdline$/, "", pid); sub(/.*\//, "", pid); n = 0
     b = v; sub(/.*\//, "", b)
     if (b == "dockerd") kind = "d"; else if (b == "containerd") kind = "c"; else if (b == "conmon") kind = "m"; else if (b ~ /^containerd-shim/) kind = "s"; else if (b == "crio") kind = "o"; else kind = "" }
+  if (out != "") print pid ":" substr(v, 1, 290)
   if (kind != "") args[n++] = v }
 BEGIN { US = sprintf("%c", 31)
   nk = split(kt, a, " "); for (i = 1; i <= nk; i++) isk["/proc/" a[i]] = 1
-  if (out != "") print "@@ns"
+  split("net pid mnt uts ipc user cgroup time", nst, " ")
   while ((getline l < "/dev/stdin") > 0) {
     if (l !~ /:/ && l ~ /\/proc\/[0-9]+\/ns\/[a-z]+ [0-9]+$/) {
-      if (out != "") print l
-      if (index(l, "/ns/user ")) { split(l, a, " "); sub(/\/ns\/user$/, "", a[1]); usern[a[1]] = a[2] }
-      if (index(l, "/ns/net ")) { split(l, a, " ")
-        if (a[1] == "/proc/" self "/ns/net") me = a[2]; else if (!(a[2] in netp)) { netp[a[2]] = a[1]; neto[++nn] = a[2] } }
-      continue }
-    if (!cmd) { cmd = 1; if (out != "") print "@@cmdline" }
-    i = index(l, ":"); rec(substr(l, 1, i - 1), substr(l, i + 1))
+      split(l, a, " "); p = a[1]; t = p; sub(/\/ns\/[a-z]+$/, "", p); sub(/.*\//, "", t)
+      if (!(p in nsd)) { nsd[p] = 1; nso[++np] = p }
+      nsv[p, t] = a[2]
+      if (t == "user") usern[p] = a[2]
+      if (t == "net") { if (p == "/proc/" self) me = a[2]; else if (!(a[2] in netp)) { netp[a[2]] = p "/ns/net"; neto[++nn] = a[2] } }
+    } else cl[++ncl] = l
   }
-  if (!cmd && out != "") print "@@cmdline"
+  if (out != "") {
+    print "@@nsp"
+    for (k = 1; k <= np; k++) { p = nso[k]; q = p; sub(/.*\//, "", q)
+      for (j = 1; j <= 8; j++) q = q " " (((p, nst[j]) in nsv) ? nsv[p, nst[j]] : "-")
+      print q }
+    print "@@args"
+  }
+  for (k = 1; k <= ncl; k++) { l = cl[k]; i = index(l, ":"); rec(substr(l, 1, i - 1), substr(l, i + 1)) }
   if (z == 1) {
     RS = "\0"
     for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d !~ /\/[0-9]+$/ || d in isk) continue
@@ -229,19 +239,30 @@ BEGIN { US = sprintf("%c", 31)
   }
   fin()
   if (out == "") exit
-  print "@@files"
-  for (i = 1; i < ARGC; i++) { d = ARGV[i]
-    if (d !~ /\/[0-9]+$/) {
-      while ((getline l < d) > 0) { print d ":" l
-        # nsfs mounts of network namespaces (mount points with escapes, such as spaces, cannot be passed on)
-        if (d ~ /\/mountinfo$/) { split(l, a, " "); if (a[4] ~ /^net:\[[0-9]+\]$/ && a[5] !~ /\\/) {
-          ino = substr(a[4], 6, length(a[4]) - 6); if (!(ino in mp)) { mp[ino] = a[5]; mo[++nm] = ino } } } }
-      close(d); continue }
-    f = d "/status"; while ((getline l < f) > 0) if (l ~ /^(Name|State|PPid|Uid|NSpid):/) print f ":" l; close(f)
-    u = usern[d]; if (u != "" && !(u in seenu)) { seenu[u] = 1
-      f = d "/uid_map"; while ((getline l < f) > 0) print f ":" l; close(f) }
-    f = d "/cgroup"; while ((getline l < f) > 0) if (l ~ cg) print f ":" l; close(f)
+  print "@@procs"
+  for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d !~ /\/[0-9]+$/) continue
+    f = d "/status"; nm = ""; st = ""; pp = ""; uid = ""; nsp = ""
+    while ((getline l < f) > 0) {
+      if (l ~ /^Name:/) nm = substr(l, 7)
+      else if (l ~ /^State:/) { st = substr(l, 8); sub(/ .*/, "", st) }
+      else if (l ~ /^PPid:/) pp = substr(l, 7)
+      else if (l ~ /^Uid:/) { uid = substr(l, 6); sub(/\t.*/, "", uid) }
+      else if (l ~ /^NSpid:/) { nsp = substr(l, 8); gsub(/\t/, " ", nsp) } }
+    close(f)
+    if (nm == "") continue
+    q = d; sub(/.*\//, "", q); cgl = ""; hc = 0
+    f = d "/cgroup"; while ((getline l < f) > 0) if (!hc && l ~ cg) { cgl = l; hc = 1 }; close(f)
+    print q "\t" nm "\t" st "\t" pp "\t" uid "\t" nsp (hc ? "\t" cgl : "")
+    u = usern[d]; if (u != "" && !(u in seenu)) { seenu[u] = 1; um[++nu] = d "/uid_map" }
   }
+  print "@@files"
+  for (k = 1; k <= nu; k++) { f = um[k]; while ((getline l < f) > 0) print f ":" l; close(f) }
+  for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d ~ /\/[0-9]+$/) continue
+    while ((getline l < d) > 0) { print d ":" l
+      # nsfs mounts of network namespaces (mount points with escapes, such as spaces, cannot be passed on)
+      if (d ~ /\/mountinfo$/) { split(l, a, " "); if (a[4] ~ /^net:\[[0-9]+\]$/ && a[5] !~ /\\/) {
+        ino = substr(a[4], 6, length(a[4]) - 6); if (!(ino in mp)) { mp[ino] = a[5]; mo[++nm] = ino } } } }
+    close(d) }
   # One representative per network namespace, for the interfaces: that of the probe first ("-"), nsfs
   # mounts next (they outlive processes), then one process of each other.
   if (me != "") { emit("N" US me US "-"); seen[me] = 1 }

@@ -251,7 +251,7 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
     }
     assert.deepStrictEqual(run(['mawk'], '1'), want);
   });
-  it('passes namespace links on, prints the cmdline section cut to 300 characters (newlines inside arguments as \\037), then status, uid_map, cgroup and plain files', function () {
+  it('prints namespace links, arguments, status and cgroup compactly, then uid maps and plain files, and lists network namespaces', function () {
     if (!mawk) {
       this.skip();
     }
@@ -268,24 +268,26 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
     const stat = ['/proc/50/ns/net 4026531840', '/proc/60/ns/net 4026532300', '/proc/70/ns/net 4026532500', '/proc/71/ns/net 4026532500', '/proc/70/ns/pid 4026531836', `${p1}/ns/user 4026531837`, ''].join('\n');
     const out = execFileSync('mawk', ['-v', 'z=1', '-v', `out=${det}`, '-v', 'cg=^0::', '-v', 'self=50', procAwk(), ...pids(), path.join(dir, 'plain'), mountinfo], { input: stat, encoding: 'utf8' });
     const lines = out.trimEnd().split('\n').map(clean);
-    assert.deepStrictEqual(lines.slice(0, 7), ['@@ns', ...stat.trim().split('\n').map(clean)]);
-    const cmd = lines.indexOf('@@cmdline');
-    const files = lines.indexOf('@@files');
-    assert.strictEqual(cmd, 7);
-    assert.strictEqual(files - cmd - 1, cmdlines().reduce((n, [, a]) => n + a.length, 0));
-    assert.ok(lines.includes('DIR/proc/999006/cmdline:arg with|newline'));
-    assert.strictEqual(out.split('\n')[files - 1].length, 300);
-    assert.deepStrictEqual(lines.slice(files + 1, files + 9), [
-      'DIR/proc/999001/status:Name:\tdockerd',
-      'DIR/proc/999001/status:State:\tS (sleeping)',
-      'DIR/proc/999001/status:PPid:\t1',
-      'DIR/proc/999001/status:Uid:\t0\t0\t0\t0',
-      'DIR/proc/999001/status:NSpid:\t999001',
-      'DIR/proc/999001/uid_map:         0          0 4294967295',
-      'DIR/proc/999001/cgroup:0::/system.slice/docker.service',
-      'DIR/plain:12',
+    const at = (mark: string) => lines.indexOf(mark);
+    assert.deepStrictEqual(lines.slice(0, at('@@args')), [
+      '@@nsp',
+      '50 4026531840 - - - - - - -',
+      '60 4026532300 - - - - - - -',
+      '70 4026532500 4026531836 - - - - - -',
+      '71 4026532500 - - - - - - -',
+      '999001 - - - - - 4026531837 - -',
     ]);
-    assert.strictEqual(lines.length, files + 9 + 4, 'the mountinfo lines, whole');
+    const args = lines.slice(at('@@args') + 1, at('@@procs'));
+    assert.strictEqual(args.length, cmdlines().reduce((n, [, a]) => n + a.length, 0));
+    assert.ok(args.includes('999006:arg with|newline'));
+    assert.ok(args.includes('999001:/usr/bin/dockerd'));
+    assert.strictEqual(args[args.length - 1], `999007:${'x'.repeat(290)}`);
+    assert.deepStrictEqual(lines.slice(at('@@procs') + 1, at('@@files')), ['999001\tdockerd\tS\t1\t0\t999001\t0::/system.slice/docker.service']);
+    assert.deepStrictEqual(lines.slice(at('@@files') + 1), [
+      'DIR/proc/999001/uid_map:         0          0 4294967295',
+      'DIR/plain:12',
+      ...fs.readFileSync(mountinfo, 'utf8').trimEnd().split('\n').map((l) => `DIR/mountinfo:${l}`).map(clean),
+    ]);
     const found = fs.readFileSync(det, 'utf8').split('\n').filter(Boolean).map(clean);
     assert.deepStrictEqual(found.slice(0, want.length), want);
     // One entry per network namespace: the probe's own, then nsfs mounts (not one with an escape, not a

@@ -32,8 +32,8 @@ describe('probe script', () => {
       const r = spawnSync('sh', ['-c', PROBE_SCRIPT, 'sh', ...(scope === 'tree' ? ['--scope', 'tree'] : [])], { encoding: 'utf8', timeout: 50_000, maxBuffer: 64 * 1024 * 1024 });
       assert.strictEqual(r.status, 0, r.stderr);
       assert.strictEqual(r.stderr, '');
-      const marks = r.stdout.split('\n').filter((l) => /^@@(nsx-probe|cmdline|files|ns|tree-end|end)\b/.test(l)).map((l) => l.split(' ')[0]);
-      assert.deepStrictEqual([...new Set(marks)], ['@@nsx-probe', '@@ns', '@@cmdline', '@@files', '@@tree-end', '@@end']);
+      const marks = r.stdout.split('\n').filter((l) => /^@@(nsx-probe|nsp|args|procs|files|tree-end|end)\b/.test(l)).map((l) => l.split(' ')[0]);
+      assert.deepStrictEqual([...new Set(marks)], ['@@nsx-probe', '@@nsp', '@@args', '@@procs', '@@files', '@@tree-end', '@@end']);
     });
   }
 
