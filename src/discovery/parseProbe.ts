@@ -207,14 +207,6 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
           parseFileLine(l, proc, nsfs, sysnet);
         }
         break;
-      case 'cmdline':
-        for (const l of sec.lines) {
-          const m = /^\/proc\/(\d+)\/cmdline:(.*)$/s.exec(l);
-          if (m) {
-            proc(Number(m[1])).args.push(probeArg(m[2]));
-          }
-        }
-        break;
       case 'nsp':
         // "PID NET PID MNT UTS IPC USER CGROUP TIME" ("-": not read)
         for (const l of sec.lines) {
@@ -231,14 +223,17 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
         }
         break;
       case 'args':
-        // "PID:ARG", newlines inside ARG as \037
+      case 'cmdline': {
+        // args: "PID:ARG"; cmdline (without awk): "/proc/PID/cmdline:ARG"; newlines inside ARG as \037
+        const re = sec.name === 'args' ? /^(\d+):(.*)$/s : /^\/proc\/(\d+)\/cmdline:(.*)$/s;
         for (const l of sec.lines) {
-          const m = /^(\d+):(.*)$/s.exec(l);
+          const m = re.exec(l);
           if (m) {
             proc(Number(m[1])).args.push(probeArg(m[2]));
           }
         }
         break;
+      }
       case 'procs':
         // "PID<tab>NAME<tab>STATE<tab>PPID<tab>UID<tab>NSPID...[<tab>CGROUP LINE]"
         for (const l of sec.lines) {

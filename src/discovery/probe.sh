@@ -241,18 +241,18 @@ BEGIN { US = sprintf("%c", 31)
   if (out == "") exit
   print "@@procs"
   for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d !~ /\/[0-9]+$/) continue
-    f = d "/status"; nm = ""; st = ""; pp = ""; uid = ""; nsp = ""
+    f = d "/status"; pn = ""; st = ""; pp = ""; uid = ""; nsp = ""
     while ((getline l < f) > 0) {
-      if (l ~ /^Name:/) nm = substr(l, 7)
+      if (l ~ /^Name:/) pn = substr(l, 7)
       else if (l ~ /^State:/) { st = substr(l, 8); sub(/ .*/, "", st) }
       else if (l ~ /^PPid:/) pp = substr(l, 7)
       else if (l ~ /^Uid:/) { uid = substr(l, 6); sub(/\t.*/, "", uid) }
       else if (l ~ /^NSpid:/) { nsp = substr(l, 8); gsub(/\t/, " ", nsp) } }
     close(f)
-    if (nm == "") continue
+    if (pn == "") continue
     q = d; sub(/.*\//, "", q); cgl = ""; hc = 0
     f = d "/cgroup"; while ((getline l < f) > 0) if (!hc && l ~ cg) { cgl = l; hc = 1 }; close(f)
-    print q "\t" nm "\t" st "\t" pp "\t" uid "\t" nsp (hc ? "\t" cgl : "")
+    print q "\t" pn "\t" st "\t" pp "\t" uid "\t" nsp (hc ? "\t" cgl : "")
     u = usern[d]; if (u != "" && !(u in seenu)) { seenu[u] = 1; um[++nu] = d "/uid_map" }
   }
   print "@@files"
@@ -261,12 +261,12 @@ BEGIN { US = sprintf("%c", 31)
     while ((getline l < d) > 0) { print d ":" l
       # nsfs mounts of network namespaces (mount points with escapes, such as spaces, cannot be passed on)
       if (d ~ /\/mountinfo$/) { split(l, a, " "); if (a[4] ~ /^net:\[[0-9]+\]$/ && a[5] !~ /\\/) {
-        ino = substr(a[4], 6, length(a[4]) - 6); if (!(ino in mp)) { mp[ino] = a[5]; mo[++nm] = ino } } } }
+        ino = substr(a[4], 6, length(a[4]) - 6); if (!(ino in mp)) { mp[ino] = a[5]; mo[++nmo] = ino } } } }
     close(d) }
   # One representative per network namespace, for the interfaces: that of the probe first ("-"), nsfs
   # mounts next (they outlive processes), then one process of each other.
   if (me != "") { emit("N" US me US "-"); seen[me] = 1 }
-  for (k = 1; k <= nm; k++) if (!(mo[k] in seen)) { seen[mo[k]] = 1; emit("N" US mo[k] US mp[mo[k]]) }
+  for (k = 1; k <= nmo; k++) if (!(mo[k] in seen)) { seen[mo[k]] = 1; emit("N" US mo[k] US mp[mo[k]]) }
   for (k = 1; k <= nn; k++) if (!(neto[k] in seen)) { seen[neto[k]] = 1; emit("N" US neto[k] US netp[neto[k]]) }
   exit
 }

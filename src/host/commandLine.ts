@@ -55,16 +55,18 @@ export function shScript(script: string, args: readonly string[] = []): string[]
 /**
  * Runs "$@" and kills it when the process whose PID is $1 goes away (the SSH session's sshd) or when the
  * wrapper itself is signalled, so a command whose session dies never lingers on the host as an orphan.
- * The watch loop ends with the command.
+ * With setsid the command leads a process group of its own, and the whole group is killed: what it
+ * started (a probe's awk, an engine CLI) goes with it. The watch loop ends with the command.
  */
 const ORPHAN_GUARD = [
   'p=$1; shift',
   'exec 3<&0',
-  '"$@" <&3 3<&- &',
+  'if command -v setsid >/dev/null 2>&1; then setsid "$@" <&3 3<&- & else "$@" <&3 3<&- & fi',
   'c=$!',
   'exec 3<&-',
-  "trap 'kill -TERM $c 2>/dev/null' HUP INT TERM",
-  '( while kill -0 "$p" 2>/dev/null && kill -0 "$c" 2>/dev/null; do sleep 1; done; kill -TERM "$c" 2>/dev/null ) </dev/null >/dev/null 2>&1 &',
+  'k() { kill -TERM -"$c" 2>/dev/null || kill -TERM "$c" 2>/dev/null; }',
+  "trap 'k' HUP INT TERM",
+  '( while kill -0 "$p" 2>/dev/null && kill -0 "$c" 2>/dev/null; do sleep 1; done; k ) </dev/null >/dev/null 2>&1 &',
   'w=$!',
   'wait "$c"; r=$?',
   'kill "$w" 2>/dev/null',

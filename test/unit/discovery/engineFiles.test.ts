@@ -294,6 +294,29 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
     // second mount of the same), then processes of the others.
     assert.deepStrictEqual(found.slice(want.length), ['N|4026531840|-', 'N|4026532300|/run/netns/blue', 'N|4026532500|/proc/70/ns/net']);
   });
+
+  // Each awk at hand (gawk too when installed) reads the same from the same input, and ends even with no
+  // nsfs mount at all (a host without named netns).
+  const readers: Array<[string, string[]]> = [['mawk', ['mawk']], ['gawk', ['gawk']], ['busybox awk', ['busybox', 'awk']]];
+  for (const [name, awk] of readers) {
+    it(`${name}: the same sections and findings, and an end without nsfs mounts`, function () {
+      if (spawnSync(awk[0], [...awk.slice(1), 'BEGIN{}']).status !== 0) {
+        this.skip();
+      }
+      const z = name === 'busybox awk' ? '0' : '1';
+      const det = path.join(dir, `det-${awk[0]}`);
+      const stat = ['/proc/50/ns/net 4026531840', '/proc/70/ns/net 4026532500', ''].join('\n');
+      const input = z === '1' ? stat : stat + trLines().toString();
+      const out = execFileSync(awk[0], [...awk.slice(1), '-v', `z=${z}`, '-v', `out=${det}`, '-v', 'cg=^0::', '-v', 'self=50', procAwk(), ...pids(), path.join(dir, 'plain')], { input, encoding: 'utf8', timeout: 10_000 });
+      const lines = out.trimEnd().split('\n').map(clean);
+      assert.deepStrictEqual(lines.slice(0, 4), ['@@nsp', '50 4026531840 - - - - - - -', '70 4026532500 - - - - - - -', '@@args']);
+      assert.ok(lines.includes('999006:arg with|newline'));
+      assert.ok(lines.includes('999001\tdockerd\tS\t1\t0\t999001\t0::/system.slice/docker.service'));
+      assert.strictEqual(lines[lines.length - 1], 'DIR/plain:12');
+      const found = fs.readFileSync(det, 'utf8').split('\n').filter(Boolean).map(clean);
+      assert.deepStrictEqual(found, [...want, 'N|4026531840|-', 'N|4026532500|/proc/70/ns/net']);
+    });
+  }
 });
 
 class ScriptedConnection implements HostConnection {

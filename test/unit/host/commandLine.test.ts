@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import { commandLine, quoteArg, remoteCommandLine, withPrivilege } from '../../../src/host/commandLine';
 
 describe('commandLine', () => {
@@ -43,5 +43,30 @@ describe('remoteCommandLine', () => {
     }
     assert.strictEqual(status, 7);
     assert.strictEqual(out, 'in\na b|$(id)|');
+  });
+
+  it('kills what the command started, not only the command, when the guard is signalled', async function () {
+    this.timeout(15_000);
+    const line = remoteCommandLine(['sh', '-c', 'sleep 300 & echo $!; wait'], { kind: 'root' });
+    const guard = spawn('sh', ['-c', line], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = await new Promise<number>((resolve, reject) => {
+      guard.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      guard.once('exit', () => reject(new Error('the guard exited first')));
+    });
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    assert.ok(alive(child), 'the command\'s child runs');
+    guard.kill('SIGTERM');
+    const until = Date.now() + 5_000;
+    while (alive(child) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(!alive(child), `the command's child ${child} still runs after the guard was signalled`);
   });
 });
