@@ -1,9 +1,11 @@
 /**
  * The probe: one POSIX sh script (dash, bash and busybox ash) that reads everything the kernel isolates
  * on a host in a single exec and prints it as sections, each introduced by a line `@@name args`.
- * Section bodies never start with `@@`: process data comes from grep -H (lines start with /proc),
- * command-line arguments are prefixed by grep before their NULs become newlines, and JSON is single-line
- * or indented. Parsed by parseProbe.ts; the format is private to these files.
+ * Section bodies never start with `@@`: process lines start with a PID (`@@nsp`, `@@procs`,
+ * `@@args`, where a newline inside an argument is \037) or a path (`@@files`; without awk the
+ * older `@@ns`, `@@cmdline` and `@@files` lines of grep and stat, which parseProbe.ts still
+ * reads), and JSON is single-line or indented. Parsed by parseProbe.ts; the format is private to these
+ * files.
  *
  * GENERATED from probe.sh (edit that, then run
  * `NSX_UPDATE_PROBE=1 npx mocha out/test/unit/discovery/probeScript.test.js`).
@@ -11,7 +13,8 @@
  * The sections up to `@@tree-end` hold the tree's first levels (processes, namespaces, containers from
  * the engines' state files); lsns, interfaces and the engine CLIs follow.
  *
- * Positional parameters: `--docker-socket PATH` (repeatable) adds Docker sockets to those found from
+ * Positional parameters: `--us CHAR` passes the unit separator (\037; without it the probe forks a
+ * printf for it); `--docker-socket PATH` (repeatable) adds Docker sockets to those found from
  * running dockerd processes, DOCKER_HOST and /var/run/docker.sock; `--scope tree` stops at
  * `@@tree-end`; `--cli-cache FINGERPRINT` skips the podman and ctr CLIs when their databases still
  * have that fingerprint (printed as `@@cli-fingerprint`; the probe then prints `@@cli-cached`).
