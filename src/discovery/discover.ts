@@ -27,8 +27,8 @@ export interface DiscoverOptions {
    */
   onTree?: (snapshot: Snapshot) => void;
   /**
-   * Keeps the podman and containerd CLIs' output between refreshes of one host: the probe skips those
-   * CLIs while their databases are unchanged (same paths, inodes, sizes and mtimes).
+   * Keeps the podman, containerd and CRI CLIs' output between refreshes of one host: the probe skips
+   * those CLIs while their databases are unchanged (same paths, inodes, sizes and mtimes).
    */
   cache?: DiscoveryCache;
   timeoutMs?: number;
@@ -51,7 +51,7 @@ export class DiscoveryCache {
   }
 }
 
-const CLI_SECTIONS = new Set(['podman', 'ctr-containers', 'ctr-tasks', 'nerdctl']);
+const CLI_SECTIONS = new Set(['podman', 'ctr-containers', 'ctr-tasks', 'nerdctl', 'crictl-pods', 'crictl-ps']);
 const MAX_FINGERPRINT = 16_384;
 
 const SOCKET_PATH = /^\/[A-Za-z0-9_.@%+=:,/-]+$/;
@@ -155,7 +155,9 @@ function useCliCache(cache: DiscoveryCache, sections: Section[]): Section[] {
   const isCli = (s: Section): boolean => CLI_SECTIONS.has(s.name) || (s.name === 'warn' && /^(podman|ctr) /.test(s.args.join(' ')));
   if (sections.some((s) => s.name === 'cli-cached')) {
     cache.hits++;
-    return [...sections, ...cache.sections];
+    // A CLI the probe asked anyway (crictl under CRI-O, whose state is not fingerprinted) wins.
+    const fresh = new Set(sections.filter(isCli).map((s) => s.name));
+    return [...sections, ...cache.sections.filter((s) => !fresh.has(s.name))];
   }
   cache.fingerprint = fp.args.join(' ');
   cache.sections = sections.slice(sections.indexOf(fp)).filter(isCli);

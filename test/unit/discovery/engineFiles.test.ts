@@ -404,6 +404,20 @@ describe('discover: tree first, and the engine CLIs\' output reused while their 
     assert.strictEqual(third.containers.find((c) => c.name === 'p2')?.state, 'stopped', 'no podman record: the state file\'s view');
   });
 
+  it('keeps crictl\'s pods with the other CLIs, and takes crictl\'s fresh answer when the probe asked it anyway (CRI-O)', async () => {
+    const pods = (name: string) => `@@crictl-pods\n{"items":[{"id":"${'c'.repeat(64)}","metadata":{"name":"${name}","namespace":"default"}}]}\n@@crictl-ps\n{"containers":[{"id":"${'d'.repeat(64)}","podSandboxId":"${'c'.repeat(64)}","metadata":{"name":"app"},"image":{"image":"busybox"},"state":"CONTAINER_RUNNING"}]}`;
+    const cache = new DiscoveryCache();
+    const conn = new ScriptedConnection([
+      base(`${cli}\n${pods('web')}`),
+      base(`@@cli-fingerprint ${fp}\n@@cli-cached`),
+      base(`@@cli-fingerprint ${fp}\n@@cli-cached\n${pods('api')}`),
+    ]);
+    const podOf = (s: Awaited<ReturnType<typeof discover>>) => s.containers.filter((c) => c.engine === 'cri').map((c) => `${c.name}@${c.pod?.name}`);
+    assert.deepStrictEqual(podOf(await discover(conn, { cache })), ['app@web']);
+    assert.deepStrictEqual(podOf(await discover(conn, { cache })), ['app@web'], 'kept while the databases are unchanged');
+    assert.deepStrictEqual(podOf(await discover(conn, { cache })), ['app@api'], 'asked anyway: the fresh answer, once');
+  });
+
   it('never sends a fingerprint with control characters, nor for a tree-scope probe', () => {
     assert.ok(!probeArgv([], 'full', 'a\nb').includes('--cli-cache'));
     assert.ok(!probeArgv([], 'tree', 'ab').includes('--cli-cache'));
