@@ -92,10 +92,10 @@ job_nets() {
     [ -n "$ino" ] || continue
     say "@@netns $ino $p"
     if [ -n "$first" ]; then
-      # The probe's own namespace comes first and tells what ip can do: JSON (iproute2 4.13 and later),
-      # one-line text (older iproute2, busybox), or nothing (no ip: /proc/net only).
+      # The first namespace (normally the probe's own, "-") tells what ip can do: JSON (iproute2 4.13
+      # and later), one-line text (older iproute2, busybox), or nothing (no ip: /proc/net only).
       first=
-      ip -j -d addr show 2>/dev/null && continue
+      inns "$p" ip -j -d addr show 2>/dev/null && continue
       if ip -o link show >/dev/null 2>&1; then ipmode=text; else ipmode=proc; fi
       say "@@ipmode $ipmode"
       say "@@netns $ino $p"
@@ -152,7 +152,7 @@ function sock(s) { if (s ~ /^unix:\/\//) s = substr(s, 8); else if (s ~ /^fd:\/\
   if (s ~ /^\/var\/run\//) s = substr(s, 5); return s }
 function pm(f) { return f ~ /^--(root|runroot|tmpdir|storage-driver|storage-opt|runtime|cgroup-manager|events-backend|network-config-dir|network-backend|volumepath|db-backend|imagestore|cni-config-dir)$/ }
 function emit(s) { if (out != "") print s > out; else print s }
-function fin(   j, v, r, socks, conf, hs, line, ns, a, rec, e, rs) {
+function fin(   j, v, r, socks, conf, hs, line, ns, a, sr, e, rs) {
   # Files read here are read by lines, whatever the record separator of the input.
   rs = RS; RS = "\n"
   if (kind == "d") {
@@ -190,15 +190,15 @@ function fin(   j, v, r, socks, conf, hs, line, ns, a, rec, e, rs) {
       used = 0; v = flagval(j, "-namespace"); if (!used) v = flagval(j, "--namespace"); if (used) ns = v
       used = 0; v = flagval(j, "-address"); if (!used) v = flagval(j, "--address"); if (used) a = v
     }
-    if (!((a SUBSEP ns) in seen)) { seen[a, ns] = 1; emit("S" US pid US ns US a) }
+    if (!((a SUBSEP ns) in seens)) { seens[a, ns] = 1; emit("S" US pid US ns US a) }
   } else if (kind == "m") {
-    rec = ""; e = ""
+    sr = ""; e = ""
     for (j = 1; j < n; j++) if (args[j - 1] == "--exit-command-arg") {
-      if (pm(e)) rec = rec US e "=" args[j]
-      v = args[j]; sub(/=.*/, "", v); if (pm(v) && v != args[j]) rec = rec US args[j]
+      if (pm(e)) sr = sr US e "=" args[j]
+      v = args[j]; sub(/=.*/, "", v); if (pm(v) && v != args[j]) sr = sr US args[j]
       e = args[j]
     }
-    if (rec != "" && !(rec in seenm)) { seenm[rec] = 1; emit("M" US rec) }
+    if (sr != "" && !(sr in seenm)) { seenm[sr] = 1; emit("M" US sr) }
   } else if (kind == "o") emit("O" US pid)
   RS = rs
   kind = ""
@@ -302,8 +302,9 @@ detect() {
     esac
   done
 }
-# The engines' own state files, read by the one grep that reads the processes' files: each docker daemon's containers/*/config.v2.json and
-# hostconfig.json under its data root (as the daemon sees its file system), each podman store's
+# The engines' own state files, read by one grep after PROC_AWK has found the daemons: each docker
+# daemon's containers/*/config.v2.json and hostconfig.json under its data root (as the daemon sees its
+# file system), each podman store's
 # containers.json (id, name and image of every container, running or not; conmon's child is the init of
 # a running one), each containerd namespace's task bundles (a shim runs in its task's bundle directory;
 # the namespace's other bundles sit beside it, each with the init's pid), and registered nspawn machines.
