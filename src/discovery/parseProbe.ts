@@ -147,7 +147,6 @@ interface ProcAcc {
   cgroup?: string;
   cgroupV1?: string;
   ns: NsMap;
-  nsAttempted: boolean;
   uidMap: Array<{ inside: number; outside: number; count: number }>;
 }
 
@@ -171,7 +170,7 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
   const proc = (pid: number): ProcAcc => {
     let p = procs.get(pid);
     if (!p) {
-      p = { pid, status: false, ppid: 0, uid: -1, comm: '', nspid: [], args: [], ns: {}, nsAttempted: false, uidMap: [] };
+      p = { pid, status: false, ppid: 0, uid: -1, comm: '', nspid: [], args: [], ns: {}, uidMap: [] };
       procs.set(pid, p);
     }
     return p;
