@@ -552,7 +552,12 @@ job_procs() {
   elif have awk; then
     det=$({ ns_stat; cmdlines_tr; } | awk -v out=/dev/stderr -v z=0 -v self=$self -v kt="$kt" -v cg="$cg" "$PROC_AWK" \
       /proc/[0-9]* /proc/$self/mountinfo /sys/class/net/*/ifindex /sys/class/net/*/iflink 2>&1 >&3 3>&-)
-  else
+  fi
+  r=$?
+  # An awk that failed or was killed part-way leaves a partial snapshot: say so.
+  if [ $r != 0 ] && have awk; then
+    warn "reading the processes failed (awk exit status $r): the snapshot is partial"
+  elif ! have awk; then
     det=
     say "@@ns"
     ns_stat

@@ -90,7 +90,7 @@ describe('probe script', () => {
         const view = (s: Snapshot) =>
           s.processes.filter(stable).map((p) => ({ pid: p.pid, ppid: p.ppid, uid: p.uid, comm: p.comm, cmdline: p.cmdline, nspid: p.nspid, ns: p.ns, cgroup: p.cgroup }));
         const want = view(mine);
-        assert.ok(want.length > 10, `${want.length} processes`);
+        assert.ok(want.length > 10, `${want.length} processes (${mine.processes.length} then ${again.processes.length}; warnings: ${[...mine.host.warnings, ...again.host.warnings].join('; ')})`);
         assert.deepStrictEqual(view(bb), want);
         const nsKeys = (s: Snapshot) => s.namespaces.filter((n) => n.pids.some((pid) => want.some((p) => p.pid === pid))).map((n) => `${n.type}:${n.inode}`).sort();
         assert.deepStrictEqual(nsKeys(bb), nsKeys(mine));
