@@ -554,8 +554,9 @@ job_procs() {
       /proc/[0-9]* /proc/$self/mountinfo /sys/class/net/*/ifindex /sys/class/net/*/iflink 2>&1 >&3 3>&-)
   fi
   r=$?
-  # An awk that failed or was killed part-way leaves a partial snapshot: say so.
+  # An awk that failed or was killed part-way leaves a partial snapshot (maybe a cut line): say so.
   if [ $r != 0 ] && have awk; then
+    say ""
     warn "reading the processes failed (awk exit status $r): the snapshot is partial"
   elif ! have awk; then
     det=

@@ -61,6 +61,24 @@ describe('probe script', () => {
     assert.ok(compared > 0, 'no kernel thread could be compared');
   });
 
+  it('warns of a partial snapshot when its awk fails part-way', function () {
+    if (spawnSync('mawk', ['-W', 'version']).status !== 0) {
+      this.skip();
+    }
+    this.timeout(60_000);
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-awk-'));
+    try {
+      // An awk whose output stops mid-line and which exits 9, as a killed one would.
+      fs.writeFileSync(path.join(bin, 'awk'), '#!/bin/sh\nmawk "$@" 2>/dev/null | head -c 2000; exit 9\n', { mode: 0o755 });
+      const r = spawnSync('sh', ['-c', PROBE_SCRIPT, 'sh', '--scope', 'tree'], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, timeout: 50_000 });
+      assert.strictEqual(r.status, 0, r.stderr);
+      const s = parseProbeOutput(r.stdout);
+      assert.ok(s.host.warnings.some((w) => /reading the processes failed \(awk exit status 9\): the snapshot is partial/.test(w)), s.host.warnings.join('; '));
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
   // The same processes from busybox's applets alone (busybox awk gets the command lines through grep -z
   // and tr), and without any awk, as from this machine's tools; read one after the other, so only
   // processes alive through both runs are compared.
