@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test layers need.
 #
-#   scripts/install-deps.sh [lab|browser|all]     (default: all)
+#   scripts/install-deps.sh [unit|lab|browser|all]     (default: all)
 #
 # Idempotent: installs only what is missing, runs `apt-get update` at most once, and keeps package
 # scripts from starting system services (a temporary policy-rc.d). Prints one line per thing still
@@ -9,17 +9,20 @@
 # report the layer as skipped).
 set -uo pipefail
 
-LAB_PKGS=(docker.io podman openssh-server openssh-client busybox-static sudo iptables iproute2 util-linux procps
+# What unit tests run the probe under: busybox's sh and applets, each awk.
+UNIT_PKGS=(busybox-static mawk gawk iproute2 util-linux procps)
+LAB_PKGS=(iputils-ping docker.io podman openssh-server openssh-client busybox-static sudo iptables iproute2 util-linux procps
   uidmap crun systemd-container runsc lxc)
 # libkrb5-dev: code-server's native modules build against it.
 BROWSER_PKGS=(chromium libkrb5-dev)
 
 case ${1:-all} in
-  lab) PKGS=("${LAB_PKGS[@]}") ;;
+  unit) PKGS=("${UNIT_PKGS[@]}") ;;
+  lab) PKGS=("${UNIT_PKGS[@]}" "${LAB_PKGS[@]}") ;;
   browser) PKGS=("${BROWSER_PKGS[@]}") ;;
-  all) PKGS=("${LAB_PKGS[@]}" "${BROWSER_PKGS[@]}") ;;
+  all) PKGS=("${UNIT_PKGS[@]}" "${LAB_PKGS[@]}" "${BROWSER_PKGS[@]}") ;;
   *)
-    echo "usage: ${0##*/} [lab|browser|all]" >&2
+    echo "usage: ${0##*/} [unit|lab|browser|all]" >&2
     exit 64
     ;;
 esac

@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import { needTool } from '../../support/needTool';
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -235,26 +236,19 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
       .split('\n')
       .map(clean);
 
-  const awks: Array<[string, string[]]> = [['awk', ['awk']]];
-  if (spawnSync('busybox', ['awk', 'BEGIN{}']).status === 0) {
-    awks.push(['busybox awk', ['busybox', 'awk']]);
-  }
+  const awks: Array<[string, string[]]> = [['awk', ['awk']], ['busybox awk', ['busybox', 'awk']]];
   for (const [name, awk] of awks) {
-    it(`${name}: finds daemons by argv[0] only, with their sockets, roots, namespaces and podman stores (lines on stdin)`, () => {
+    it(`${name}: finds daemons by argv[0] only, with their sockets, roots, namespaces and podman stores (lines on stdin)`, function () {
+      needTool(this, [...awk, 'BEGIN{}'], awk[0] === 'busybox' ? 'busybox-static' : 'mawk');
       assert.deepStrictEqual(run(awk, '0', trLines()), want);
     });
   }
-  const mawk = spawnSync('mawk', ['-W', 'version']).status === 0;
   it('mawk: reads the NUL-terminated command lines itself (z=1) to the same findings', function () {
-    if (!mawk) {
-      this.skip();
-    }
+    needTool(this, ['mawk', '-W', 'version'], 'mawk');
     assert.deepStrictEqual(run(['mawk'], '1'), want);
   });
   it('prints namespace links, arguments, status and cgroup compactly, then uid maps and plain files, and lists network namespaces', function () {
-    if (!mawk) {
-      this.skip();
-    }
+    needTool(this, ['mawk', '-W', 'version'], 'mawk');
     const det = path.join(dir, 'det');
     const mountinfo = path.join(dir, 'mountinfo');
     fs.writeFileSync(mountinfo, [
@@ -300,9 +294,7 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
   const readers: Array<[string, string[]]> = [['mawk', ['mawk']], ['gawk', ['gawk']], ['busybox awk', ['busybox', 'awk']]];
   for (const [name, awk] of readers) {
     it(`${name}: the same sections and findings, and an end without nsfs mounts`, function () {
-      if (spawnSync(awk[0], [...awk.slice(1), 'BEGIN{}']).status !== 0) {
-        this.skip();
-      }
+      needTool(this, [...awk, 'BEGIN{}'], { mawk: 'mawk', gawk: 'gawk', busybox: 'busybox-static' }[awk[0]] ?? awk[0]);
       const z = name === 'busybox awk' ? '0' : '1';
       const det = path.join(dir, `det-${awk[0]}`);
       const stat = ['/proc/50/ns/net 4026531840', '/proc/70/ns/net 4026532500', ''].join('\n');

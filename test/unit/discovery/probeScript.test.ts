@@ -10,6 +10,7 @@ import * as path from 'path';
 import { parseProbeOutput } from '../../../src/discovery/parseProbe';
 import { ProcessInfo, Snapshot } from '../../../src/model/snapshot';
 import { PROBE_TS, readProbeSh, REPO_ROOT, renderProbeScriptTs } from './probeScriptSource';
+import { needTool } from '../../support/needTool';
 
 describe('probe script', () => {
   it('probeScript.ts is generated from probe.sh', () => {
@@ -21,7 +22,8 @@ describe('probe script', () => {
   });
 
   for (const shell of [['sh', '-n'], ['busybox', 'sh', '-n']]) {
-    it(`parses under ${shell.slice(0, -1).join(' ')}`, () => {
+    it(`parses under ${shell.slice(0, -1).join(' ')}`, function () {
+      needTool(this, shell[0] === 'busybox' ? ['busybox', 'true'] : ['sh', '-c', ':'], shell[0] === 'busybox' ? 'busybox-static' : 'dash');
       execFileSync(shell[0], [...shell.slice(1), '-c', PROBE_SCRIPT]);
     });
   }
@@ -62,9 +64,7 @@ describe('probe script', () => {
   });
 
   it('warns of a partial snapshot when its awk fails part-way', function () {
-    if (spawnSync('mawk', ['-W', 'version']).status !== 0) {
-      this.skip();
-    }
+    needTool(this, ['mawk', '-W', 'version'], 'mawk');
     this.timeout(60_000);
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-awk-'));
     try {
@@ -85,9 +85,7 @@ describe('probe script', () => {
   const applets = spawnSync('busybox', ['--list'], { encoding: 'utf8' });
   for (const variant of ['busybox applets only', 'busybox applets only, without awk'] as const) {
     it(`runs with ${variant}, to the same processes and namespaces`, function () {
-      if (applets.status !== 0) {
-        this.skip();
-      }
+      needTool(this, ['busybox', 'true'], 'busybox-static');
       this.timeout(60_000);
       const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-bb-'));
       try {
