@@ -1,5 +1,5 @@
 /**
- * Containers from the engines' own state files (the probe's `engine-files` and `cri-annotations`
+ * Containers from the engines' own state files (the probe's `state-files` and `cri-annotations`
  * sections), which the probe reads without starting any engine CLI:
  * - docker: `containers/<id>/config.v2.json` and `hostconfig.json` under each daemon's data root;
  * - podman: each store's `<driver>-containers/containers.json`, a running container's init being the
@@ -10,7 +10,7 @@
  * Pure.
  */
 import { ContainerInfo, ProcessInfo } from '../model/snapshot';
-import type { Section } from './parseProbe';
+import { Section, unescapeProbeText } from './probeText';
 
 export const SANDBOX_RUNTIME = /kata|runsc|gvisor/i;
 const DEFAULT_PODMAN_ROOT = '/var/lib/containers/storage';
@@ -90,7 +90,14 @@ interface DockerConfig {
   Config?: { Image?: string; Labels?: Record<string, string> | null };
 }
 
-export function parseEngineFiles(sections: Section[], processes: ProcessInfo[]): EngineFiles {
+/** One line of the probe's state-files or cri-annotations section: "FILE:LINE", both escaped. */
+function stateLine(l: string): { file: string; body: string } | undefined {
+  const i = l.indexOf(':');
+  return i < 0 ? undefined : { file: unescapeProbeText(l.slice(0, i)), body: unescapeProbeText(l.slice(i + 1)) };
+}
+
+/** @param enginePids the processes the probe verified as root's own engine processes (parseEngineSections). */
+export function parseEngineFiles(sections: Section[], processes: ProcessInfo[], enginePids: ReadonlySet<number>): EngineFiles {
   const byPid = new Map(processes.map((p) => [p.pid, p]));
   const dockerCfg = new Map<string, DockerConfig>();
   const dockerRuntime = new Map<string, string>();
@@ -101,7 +108,7 @@ export function parseEngineFiles(sections: Section[], processes: ProcessInfo[]):
 
   const shimOf = (pid: number): { namespace: string; runtime?: string; address?: string } | undefined => {
     const p = byPid.get(pid);
-    if (!p) {
+    if (!p || !enginePids.has(pid)) {
       return undefined;
     }
     const args = p.cmdline.split(' ');
@@ -111,7 +118,7 @@ export function parseEngineFiles(sections: Section[], processes: ProcessInfo[]):
   // conmon -c ID: the container's init is conmon's child.
   const conmonChild = new Map<string, number>();
   for (const p of processes) {
-    if (p.comm === 'conmon') {
+    if (p.comm === 'conmon' && enginePids.has(p.pid)) {
       const id = argAfter(p.cmdline.split(' '), '-c', '--cid');
       const child = processes.filter((c) => c.ppid === p.pid).sort((a, b) => a.pid - b.pid)[0];
       if (id && child) {
@@ -121,29 +128,34 @@ export function parseEngineFiles(sections: Section[], processes: ProcessInfo[]):
   }
 
   for (const sec of sections) {
-    // The probe reads the engines' files with the processes' ones (section files); engine-files is
-    // the same with nothing else.
-    if (sec.name === 'files' || sec.name === 'engine-files') {
-      for (const l of sec.lines) {
-        let m = /^(.*)\/containers\/([0-9a-f]{64})\/(config\.v2|hostconfig)\.json:(.*)$/.exec(l);
+    // The probe reads the engines' state files (only those of verified engine processes and root-owned
+    // paths) into state-files, names escaped.
+    if (sec.name === 'state-files') {
+      for (const raw of sec.lines) {
+        const sl = stateLine(raw);
+        if (!sl) {
+          continue;
+        }
+        const { file, body } = sl;
+        let m = /^(.*)\/containers\/([0-9a-f]{64})\/(config\.v2|hostconfig)\.json$/.exec(file);
         if (m) {
           if (m[3] === 'config.v2') {
-            const cfg = jsonOr<DockerConfig | null>(m[4], null);
+            const cfg = jsonOr<DockerConfig | null>(body, null);
             if (cfg?.ID === m[2]) {
               dockerCfg.set(m[2], cfg);
             }
           } else {
-            const runtime = jsonOr<{ Runtime?: string } | null>(m[4], null)?.Runtime;
+            const runtime = jsonOr<{ Runtime?: string } | null>(body, null)?.Runtime;
             if (runtime) {
               dockerRuntime.set(m[2], runtime);
             }
           }
           continue;
         }
-        m = /^(.*)\/[a-z0-9]+-containers\/containers\.json:(.*)$/.exec(l);
+        m = /^(.*)\/[a-z0-9]+-containers\/containers\.json$/.exec(file);
         if (m) {
           const root = m[1];
-          const list = jsonOr<Array<{ id?: string; names?: string[]; image?: string; metadata?: string }>>(m[2], []);
+          const list = jsonOr<Array<{ id?: string; names?: string[]; image?: string; metadata?: string }>>(body, []);
           for (const e of Array.isArray(list) ? list : []) {
             if (!e.id || podman.some((o) => o.id === e.id)) {
               continue;
@@ -169,11 +181,11 @@ export function parseEngineFiles(sections: Section[], processes: ProcessInfo[]):
           }
           continue;
         }
-        m = /^\/proc\/(\d+)\/cwd\/\.\.\/([^/]+)\/init\.pid:(\d+)$/.exec(l);
-        if (m) {
+        m = /^\/proc\/(\d+)\/cwd\/\.\.\/([^/]+)\/init\.pid$/.exec(file);
+        if (m && /^\d+$/.test(body)) {
           const shim = shimOf(Number(m[1]));
           if (shim && !tasks.has(`${shim.namespace}/${m[2]}`)) {
-            const pid = Number(m[3]);
+            const pid = Number(body);
             const task: ShimTask = { namespace: shim.namespace, id: m[2], pid, status: byPid.has(pid) ? 'running' : 'stopped' };
             if (shim.runtime) {
               task.runtime = shim.runtime;
@@ -185,13 +197,15 @@ export function parseEngineFiles(sections: Section[], processes: ProcessInfo[]):
           }
           continue;
         }
-        if (l.startsWith('/run/systemd/machines/')) {
-          machineLines.push(l);
+        if (/^\/run\/systemd\/machines\/[^:/\n]+$/.test(file) && !/[\n]/.test(body)) {
+          machineLines.push(`${file}:${body}`);
         }
       }
     } else if (sec.name === 'cri-annotations') {
-      for (const l of sec.lines) {
-        const m = /^\/proc\/(\d+)\/cwd\/\.\.\/([^/]+)\/config\.json:"(io\.kubernetes\.cri\.[a-z-]+)":"(.*)"$/.exec(l);
+      for (const raw of sec.lines) {
+        const sl = stateLine(raw);
+        const l = sl ? `${sl.file}:${sl.body}` : '';
+        const m = /^\/proc\/(\d+)\/cwd\/\.\.\/([^/\n]+)\/config\.json:"(io\.kubernetes\.cri\.[a-z-]+)":"([^\n]*)"$/.exec(l);
         const shim = m ? shimOf(Number(m[1])) : undefined;
         if (!m || !shim) {
           continue;

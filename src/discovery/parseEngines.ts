@@ -4,7 +4,7 @@
  */
 import { ContainerEngine, ContainerInfo, ProcessInfo } from '../model/snapshot';
 import { argAfter, parseEngineFiles, SANDBOX_RUNTIME } from './parseEngineFiles';
-import type { Section } from './parseProbe';
+import { Section, unescapeProbeText } from './probeText';
 
 export interface RawContainer {
   info: ContainerInfo;
@@ -26,16 +26,21 @@ function jsonOr<T>(text: string, fallback: T): T {
   }
 }
 
-export function parseEngineSections(sections: Section[], processes: ProcessInfo[]): { containers: RawContainer[]; warnings: string[] } {
+/**
+ * @param enginePids the processes the probe verified as root's own engine processes (root in the
+ * host's user and mount namespaces, from a root-owned executable): only these shims, conmons, nspawns
+ * and LXC monitors give containers. Any other process is an ordinary one, whatever its name.
+ */
+export function parseEngineSections(sections: Section[], processes: ProcessInfo[], enginePids: ReadonlySet<number>): { containers: RawContainer[]; warnings: string[] } {
   const warnings: string[] = [];
-  const files = parseEngineFiles(sections, processes);
+  const files = parseEngineFiles(sections, processes, enginePids);
   const out: ContainerInfo[] = [];
   const dockerIds = new Set<string>();
   const criIds = new Set<string>();
 
   // Shims: containerd-shim-<runtime>-v2 -namespace NS -id ID -address SOCK.
   const shims = processes
-    .filter((p) => p.comm.startsWith('containerd-shim'))
+    .filter((p) => p.comm.startsWith('containerd-shim') && enginePids.has(p.pid))
     .map((p) => {
       const args = p.cmdline.split(' ');
       return { pid: p.pid, runtime: args[0] ?? p.comm, namespace: argAfter(args, '-namespace', '--namespace'), id: argAfter(args, '-id', '--id') };
@@ -262,7 +267,7 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
       }
     }
   }
-  for (const p of processes.filter((x) => x.comm === 'systemd-nspawn')) {
+  for (const p of processes.filter((x) => x.comm === 'systemd-nspawn' && enginePids.has(x.pid))) {
     const args = p.cmdline.split(' ');
     const dir = argAfter(args, '-D', '--directory');
     const name = argAfter(args, '-M', '--machine') ?? (dir ? dir.replace(/\/+$/, '').split('/').pop() : undefined) ?? `nspawn-${p.pid}`;
@@ -282,7 +287,7 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
   // container's init.
   const lxcMonitors = new Map<string, number>();
   for (const p of processes) {
-    const m = /^\[lxc monitor\] \S+ (\S+)$/.exec(p.cmdline);
+    const m = enginePids.has(p.pid) ? /^\[lxc monitor\] \S+ (\S+)$/.exec(p.cmdline) : null;
     const child = m ? processes.find((x) => x.ppid === p.pid) : undefined;
     if (m && child) {
       lxcMonitors.set(m[1], child.pid);
@@ -300,9 +305,10 @@ export function parseEngineSections(sections: Section[], processes: ProcessInfo[
       }
     } else if (sec.name === 'lxc-dirs') {
       for (const l of sec.lines) {
-        if (l.trim()) {
+        const name = unescapeProbeText(l);
+        if (name) {
           // Running ones have a monitor (below); the others are stopped.
-          out.push(container('lxc', l.trim(), l.trim(), '', 'stopped'));
+          out.push(container('lxc', name, name, '', 'stopped'));
         }
       }
     }

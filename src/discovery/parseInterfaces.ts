@@ -3,7 +3,7 @@
  * peer resolution across namespaces. Pure.
  */
 import { AddressInfo, InterfaceInfo } from '../model/snapshot';
-import type { Section } from './parseProbe';
+import { Section } from './probeText';
 
 /** An interface plus what peer resolution needs. */
 export interface RawInterface {
@@ -55,10 +55,18 @@ export function parseNetnsSection(sec: Section, ipmode: string): RawInterface[] 
   return [];
 }
 
+/** Raw control characters (other than the newlines between JSON lines) as \u escapes. */
+export function jsonControlsEscaped(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x09\x0b-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function parseIpJson(inode: number, text: string): RawInterface[] {
   let links: IpJsonLink[];
   try {
-    links = JSON.parse(text) as IpJsonLink[];
+    // iproute2 prints some control characters of interface names raw (a container may name its own
+    // interfaces with ESC); JSON allows none inside strings, so they become \u escapes first.
+    links = JSON.parse(jsonControlsEscaped(text)) as IpJsonLink[];
   } catch {
     return [];
   }

@@ -18,9 +18,13 @@ import {
   Snapshot,
 } from '../model/snapshot';
 import { parseEngineSections, RawContainer } from './parseEngines';
+import { PROBE_FORMAT_VERSION } from './probeScript';
+import { Section, unescapeProbeText } from './probeText';
 import { parseNetnsSection, RawInterface, resolveVethPeers } from './parseInterfaces';
 
 export const DEFAULT_MAX_PROBE_BYTES = 64 * 1024 * 1024;
+/** The probe's first line: "@@nsx-probe FORMAT TOKEN" (probe.sh). */
+const PROBE_HEADER = /^@@nsx-probe (\d+) ([0-9a-f-]{16,64})$/;
 const MAX_ARG_CHARS = 256;
 const MAX_CMDLINE_CHARS = 1024;
 
@@ -34,11 +38,7 @@ const INIT_NS_INODES: NsMap = {
   time: 4026531834,
 };
 
-export interface Section {
-  name: string;
-  args: string[];
-  lines: string[];
-}
+export type { Section };
 
 export interface ParseContext {
   /** Epoch ms when the probe started (HostFacts.takenAt). */
@@ -59,6 +59,8 @@ export class ProbeStreamParser {
   private partial = '';
   private bytes = 0;
   private overflow = false;
+  /** "@@TOKEN ": the marks of this run; until the header line names it, no line is a mark. */
+  private mark: string | undefined;
 
   /**
    * @param onTreeEnd called once, with the sections read so far, when the probe says the tree's first
@@ -94,8 +96,20 @@ export class ProbeStreamParser {
   }
 
   private line(line: string): void {
-    if (line.startsWith('@@')) {
-      const [name, ...args] = line.slice(2).split(' ');
+    if (this.mark === undefined) {
+      // The header is the probe's first line, printed before it reads anything a tenant could choose;
+      // its token, from the host's random source, starts every later mark. Lines before it (a login
+      // shell's noise) are nothing.
+      const h = PROBE_HEADER.exec(line);
+      if (h) {
+        this.mark = `@@${h[2]} `;
+        this.current = { name: 'nsx-probe', args: [h[1]], lines: [] };
+        this.sections.push(this.current);
+      }
+      return;
+    }
+    if (line.startsWith(this.mark)) {
+      const [name, ...args] = line.slice(this.mark.length).split(' ');
       this.current = { name, args, lines: [] };
       this.sections.push(this.current);
       if (name === 'tree-end' && this.onTreeEnd) {
@@ -104,6 +118,7 @@ export class ProbeStreamParser {
         this.onEnd();
       }
     } else if (this.current) {
+      // Anything else, a line that starts with "@@" included, is data of the current section.
       this.current.lines.push(line);
     }
   }
@@ -138,6 +153,7 @@ export function parseProbeOutput(text: string, ctx: ParseContext = {}, maxBytes?
 interface ProcAcc {
   pid: number;
   status: boolean;
+  start?: number;
   ppid: number;
   uid: number;
   comm: string;
@@ -184,12 +200,14 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
   let treeEndUptime: number | undefined;
   let sawVersion = false;
   const rawIfaces: RawInterface[] = [];
+  const enginePids = new Set<number>();
+  const falseEngines = new Map<number, string>();
 
   for (const sec of sections) {
     switch (sec.name) {
       case 'nsx-probe':
         sawVersion = true;
-        if (sec.args[0] !== '1') {
+        if (sec.args[0] !== String(PROBE_FORMAT_VERSION)) {
           warnings.push(`Unknown probe format ${sec.args[0] ?? '?'}; the snapshot may be incomplete.`);
         }
         break;
@@ -202,8 +220,30 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
         }
         break;
       case 'files':
+        // Escaped by the probe (probeText); paths there hold no "%".
+        for (const l of sec.lines) {
+          parseFileLine(unescapeProbeText(l), proc, nsfs, sysnet);
+        }
+        break;
+      case 'files-raw':
+        // Without awk: grep's lines, each after its /proc or /sys path, as read.
         for (const l of sec.lines) {
           parseFileLine(l, proc, nsfs, sysnet);
+        }
+        break;
+      case 'engine-procs':
+        // "PID ok" for each process the probe verified as root's own engine process; "PID exe" or
+        // "PID uids R E S F" for one that only looks like one.
+        for (const l of sec.lines) {
+          const [pid, verdict, ...rest] = l.split(' ');
+          if (!/^\d+$/.test(pid)) {
+            continue;
+          }
+          if (verdict === 'ok') {
+            enginePids.add(Number(pid));
+          } else {
+            falseEngines.set(Number(pid), verdict === 'exe' ? 'its executable is not a root-owned file that only root can write' : `it runs as uid ${(rest[0] ?? '?')}, not as root in the host's namespaces`);
+          }
         }
         break;
       case 'nsp':
@@ -223,34 +263,47 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
         break;
       case 'args':
       case 'cmdline': {
-        // args: "PID:ARG"; cmdline (without awk): "/proc/PID/cmdline:ARG"; newlines inside ARG as \037
+        // args: "PID:ARG", ARG escaped; cmdline (without awk): "/proc/PID/cmdline:ARG" as read. Where the
+        // command lines came through grep -z and tr (cmdline, and args with Z 0), a newline inside ARG
+        // arrived as \037.
         const re = sec.name === 'args' ? /^(\d+):(.*)$/s : /^\/proc\/(\d+)\/cmdline:(.*)$/s;
+        const escaped = sec.name === 'args';
+        const viaTr = sec.name === 'cmdline' || sec.args[0] === '0';
         for (const l of sec.lines) {
           const m = re.exec(l);
           if (m) {
-            proc(Number(m[1])).args.push(probeArg(m[2]));
+            let a = escaped ? unescapeProbeText(m[2]) : m[2];
+            if (viaTr) {
+              a = a.split('\x1f').join('\n');
+            }
+            proc(Number(m[1])).args.push(a.slice(0, MAX_ARG_CHARS));
           }
         }
         break;
       }
       case 'procs':
-        // "PID<tab>NAME<tab>STATE<tab>PPID<tab>UID<tab>NSPID...[<tab>CGROUP LINE]"
+        // "PID<tab>NAME<tab>STATE<tab>PPID<tab>UIDS<tab>NSPID...<tab>START[<tab>CGROUP LINE]", NAME and
+        // CGROUP escaped (a tab in either is %09, never a field of its own).
         for (const l of sec.lines) {
           const f = l.split('\t');
-          if (f.length < 6 || !/^\d+$/.test(f[0])) {
+          if (f.length < 7 || f.length > 8 || !/^\d+$/.test(f[0])) {
             continue;
           }
           const p = proc(Number(f[0]));
           p.status = true;
-          p.comm = unescapeStatusName(f[1]);
+          p.comm = unescapeStatusName(unescapeProbeText(f[1]));
           if (f[2]) {
             p.state = f[2];
           }
           p.ppid = Number(f[3]) || 0;
-          p.uid = f[4] === '' ? -1 : Number(f[4]);
+          const uid = f[4].split(' ')[0];
+          p.uid = /^\d+$/.test(uid) ? Number(uid) : -1;
           p.nspid = f[5].split(' ').filter(Boolean).map(Number);
-          if (f.length > 6) {
-            cgroupLine(p, f.slice(6).join('\t'));
+          if (/^\d+$/.test(f[6])) {
+            p.start = Number(f[6]);
+          }
+          if (f.length > 7) {
+            cgroupLine(p, unescapeProbeText(f[7]));
           }
         }
         break;
@@ -345,6 +398,9 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
     if (p.state) {
       info.state = p.state;
     }
+    if (p.start !== undefined) {
+      info.start = p.start;
+    }
     const cg = p.cgroup ?? p.cgroupV1;
     if (cg !== undefined) {
       info.cgroup = cg;
@@ -381,8 +437,14 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
     }
   }
 
-  const engines = parseEngineSections(sections, processes);
+  const engines = parseEngineSections(sections, processes, enginePids);
   warnings.push(...engines.warnings);
+  for (const [pid, why] of falseEngines) {
+    const p = byPid.get(pid);
+    if (p) {
+      warnings.push(`Process ${pid} (${p.comm}) looks like a container engine's process, but ${why}: it is shown as an ordinary process, and no container is taken from it.`);
+    }
+  }
   const containers = engines.containers.map((c) => finishContainer(c, byPid, initial));
   computeSharing(containers);
 
@@ -553,14 +615,6 @@ function parseFileLine(
       break;
     }
   }
-}
-
-/**
- * One command-line argument as the probe prints it (newlines as \037), cut to MAX_ARG_CHARS: the probe
- * cuts at a little more, by a length that depends on how it read the command line.
- */
-function probeArg(printed: string): string {
-  return printed.slice(0, MAX_ARG_CHARS).split(String.fromCharCode(0x1f)).join('\n');
 }
 
 /** The cgroup v2 line (`0::PATH`) wins; else the first v1 line. */

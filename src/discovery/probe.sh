@@ -1,5 +1,5 @@
 #!/bin/sh
-# nsx probe, format 1. Source of PROBE_SCRIPT in probeScript.ts (regenerate with
+# nsx probe, format 2. Source of PROBE_SCRIPT in probeScript.ts (regenerate with
 # NSX_UPDATE_PROBE=1 npx mocha out/test/unit/discovery/probeScript.test.js); see that file for the format.
 # Every process started costs milliseconds (more on small VMs), so each kind of data is read by one
 # command for all PIDs, and forks (command substitutions, pipelines, background jobs) are few.
@@ -8,7 +8,14 @@
 export LC_ALL=C
 [ -n "$NSX_KEEP_PATH" ] || PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 say() { printf '%s\n' "$*"; }
-warn() { printf '@@warn %s\n' "$*"; }
+# Every mark is "@@TOKEN NAME ARGS": the token is read from the kernel's random source here, so no
+# process, file or interface name (all printed escaped, see esc() below) can forge a mark.
+tk=
+{ read -r tk </proc/sys/kernel/random/uuid; } 2>/dev/null
+case $tk in *[!0-9a-f-]*|'') tk=$(od -An -N16 -tx1 /dev/urandom 2>/dev/null | tr -dc 0-9a-f) ;; esac
+[ -n "$tk" ] || { printf 'nsx probe: no random source for its marks\n' >&2; exit 70; }
+M="@@$tk "
+warn() { printf '%swarn %s\n' "$M" "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 # Engine CLIs can hang on a dead daemon; bound each call when timeout(1) exists.
 if have timeout; then t() { timeout 15 "$@"; }; else t() { "$@"; }; fi
@@ -32,8 +39,8 @@ done
 self=$$
 
 read up0 _ </proc/uptime
-say "@@nsx-probe 1"
-say "@@host"
+say "@@nsx-probe 2 $tk"
+say "${M}host"
 read h </proc/sys/kernel/hostname; say "hostname=$h"
 read k </proc/sys/kernel/osrelease; say "kernel=$k"
 say "uptime0=$up0"
@@ -48,7 +55,7 @@ say "tools=$tools"
 # ---------------------------------------------------------------------------------------- base jobs
 job_lsns() {
   have lsns || return 0
-  say "@@lsns"
+  say "${M}lsns"
   lsns -J -o NS,TYPE,PATH,NPROCS,PID,PNS,ONS 2>/dev/null || lsns -J -o NS,TYPE,NPROCS,PID 2>/dev/null ||
     warn "lsns failed: parent and owner namespaces are unknown"
 }
@@ -90,24 +97,24 @@ job_nets() {
   [ -n "$nets" ] || nets=$(nets_list)
   while read -r ino p; do
     [ -n "$ino" ] || continue
-    say "@@netns $ino $p"
+    say "${M}netns $ino $p"
     if [ -n "$first" ]; then
       # The first namespace (normally the probe's own, "-") tells what ip can do: JSON (iproute2 4.13
       # and later), one-line text (older iproute2, busybox), or nothing (no ip: /proc/net only).
       first=
       inns "$p" ip -j -d addr show 2>/dev/null && continue
       if ip -o link show >/dev/null 2>&1; then ipmode=text; else ipmode=proc; fi
-      say "@@ipmode $ipmode"
-      say "@@netns $ino $p"
+      say "${M}ipmode $ipmode"
+      say "${M}netns $ino $p"
     fi
     case $ipmode in
       json) if [ -n "$ipn" ] && case $p in /run/netns/*|/var/run/netns/*) ip -n "${p##*/}" -j -d addr show ;;
                    *) ip -n "../../../../../../../..$p" -j -d addr show ;; esac 2>/dev/null; then :
             else inns "$p" ip -j -d addr show 2>/dev/null || warn "ip failed in netns $ino"; fi ;;
       text) inns "$p" ip -o -d link show 2>/dev/null || inns "$p" ip -o link show 2>/dev/null
-            say "@@netns-addr $ino"
+            say "${M}netns-addr $ino"
             inns "$p" ip -o addr show 2>/dev/null ;;
-      proc) say "@@netns-dev $ino"
+      proc) say "${M}netns-dev $ino"
             inns "$p" cat /proc/net/dev /proc/net/if_inet6 2>/dev/null ;;
     esac
   done <<NSX_EOF
@@ -120,29 +127,45 @@ inns() {
 }
 
 # ---------------------------------------------------------------------------------------- engines
+# What the probe trusts (docs/security.md): root, the kernel's records and root-owned files. Every
+# name, argument, path and cgroup that another user or a container can choose is printed escaped
+# (ESC_AWK: "%" and control characters as %XX), never as structure, and engine processes count only
+# when root runs them in the probe's own user and mount namespaces from a root-owned executable
+# (verify below); the values taken from their arguments only when root owns the path.
+ESC_AWK='
+function escinit(   i) { for (i = 1; i < 32; i++) EH[sprintf("%c", i)] = sprintf("%%%02X", i)
+  EH[sprintf("%c", 127)] = "%7F"; EH["%"] = "%25"; ESCRE = "[" sprintf("%c", 1) "-" sprintf("%c", 31) sprintf("%c", 127) "%]" }
+function esc(s,   i, c, r, n) { if (s !~ ESCRE) return s
+  r = ""; n = length(s)
+  for (i = 1; i <= n; i++) { c = substr(s, i, 1); r = r ((c in EH) ? EH[c] : c) }
+  return r }
+'
 # PROC_AWK reads what the tree needs of every process, in one process (each one started costs
 # milliseconds), and prints it compactly (at 2,000 processes the output is what costs most after that):
 #   @@nsp    from stat's "/proc/PID/ns/TYPE INODE" lines (stdin): "PID NET PID MNT UTS IPC USER CGROUP
 #            TIME", the inodes ("-": not read);
-#   @@args   each argument of each command line: "PID:ARG" (ARG cut to 290 characters, newlines inside
-#            it as \037);
-#   @@procs  from status and cgroup: "PID<tab>NAME<tab>STATE<tab>PPID<tab>UID<tab>NSPID...[<tab>CGROUP
-#            LINE]" (the kernel escapes tabs in NAME; the first cgroup line matching -v cg=REGEX);
-#   @@files  "FILE:LINE": the uid_map of one process per user namespace (a uid map belongs to the
-#            namespace), and every argument that is not a /proc/PID directory, whole.
+#   @@args Z each argument of each command line: "PID:ARG" (ARG escaped, cut to 290 characters; with Z
+#            0, a newline inside ARG came as \037);
+#   @@procs  from status, stat and cgroup: "PID<tab>NAME<tab>STATE<tab>PPID<tab>UIDS<tab>NSPID<tab>
+#            START[<tab>CGROUP LINE]" (NAME and the first cgroup line matching -v cg=REGEX escaped; UIDS
+#            real, effective, saved and fs uid; START field 22 of /proc/PID/stat);
+#   @@files  "FILE:LINE" (escaped): the uid_map of one process per user namespace (a uid map belongs to
+#            the namespace), and every argument that is not a /proc/PID directory, whole.
 # -v kt="PID ..." names kernel threads (their command lines are empty). mawk and gawk read the
 # NUL-terminated command lines themselves (z=1); other awks get "/proc/PID/cmdline:ARG" lines on stdin
-# after stat's (z=0, from grep -z and tr).
-# Daemons and shims, told by their argv[0] in those command lines, give sockets, data roots, podman
-# stores and containerd namespaces: one line per finding (fields separated by \037) goes to -v out=FILE
-# (to stdout without it, where then nothing else goes):
-#   D pid root sockets   a dockerd: data root ("" when unknown) and its API sockets
-#   C socket | F config  a containerd: its socket, or its config file (the socket is inside)
-#   S pid namespace sock the first shim of each containerd namespace (its bundle's siblings are the tasks)
-#   R root               a containerd's root directory (its metadata database is under it)
-#   M rec                a conmon's podman store flags, \037-separated (--root=…, --runroot=…)
-#   O pid                a CRI-O daemon
-#   N inode path         a network namespace and where to enter it ("-": the probe's own; -v self=PID)
+# after stat's (z=0, from grep -z and tr: a newline inside an argument arrives as \037).
+# Processes that look like engine processes by their argv[0] give candidates; one line per finding
+# (fields separated by \037) goes to -v out=FILE (to stdout without it, where then nothing else goes):
+#   D pid root sockets config   a dockerd: --data-root, its API sockets, --config-file ("" unset)
+#   C pid socket | F pid config a containerd: its socket, or its config file
+#   R pid root                  a containerd's --root ("" unset)
+#   S pid namespace sock        a shim (its bundle's siblings are its namespace's tasks)
+#   M pid rec                   a conmon's podman store flags, \037-separated (--root=…, --runroot=…)
+#   O pid                       a CRI-O daemon
+#   T pid | U pid uids          a candidate that root runs in the probe's user and mount namespaces
+#                               (all four uids 0), or one that is not (its uids)
+#   N inode path                a network namespace and where to enter it ("-": the probe's own)
+# No file a candidate names is opened here: a FIFO would hang the probe, a tenant's file would steer it.
 PROC_AWK='
 function flagval(j, f,   l) { l = length(f) + 1
   if (args[j] == f) { used = 1; return args[j + 1] }
@@ -150,11 +173,10 @@ function flagval(j, f,   l) { l = length(f) + 1
   return "" }
 function sock(s) { if (s ~ /^unix:\/\//) s = substr(s, 8); else if (s ~ /^fd:\/\//) s = "/run/docker.sock"; else return ""
   if (s ~ /^\/var\/run\//) s = substr(s, 5); return s }
-function pm(f) { return f ~ /^--(root|runroot|tmpdir|storage-driver|storage-opt|runtime|cgroup-manager|events-backend|network-config-dir|network-backend|volumepath|db-backend|imagestore|cni-config-dir)$/ }
+function pm(f) { return f ~ /^--(root|runroot|tmpdir|storage-driver|cgroup-manager|events-backend|db-backend)$/ }
 function emit(s) { if (out != "") print s > out; else print s }
-function fin(   j, v, r, socks, conf, hs, line, ns, a, sr, e, rs) {
-  # Files read here are read by lines, whatever the record separator of the input.
-  rs = RS; RS = "\n"
+function fin(   j, v, r, socks, conf, hs, ns, a, sr, e) {
+  if (kind != "") cand[pid] = kind
   if (kind == "d") {
     r = ""; socks = ""; conf = ""; hs = 0
     for (j = 1; j < n; j++) {
@@ -165,32 +187,23 @@ function fin(   j, v, r, socks, conf, hs, line, ns, a, sr, e, rs) {
       used = 0; v = flagval(j, "--config-file"); if (used) conf = v
     }
     if (!hs) socks = " /run/docker.sock"
-    if (r == "") { if (conf == "") conf = "/etc/docker/daemon.json"
-      while ((getline line < ("/proc/" pid "/root" conf)) > 0)
-        if (match(line, /"data-root"[ \t]*:[ \t]*"[^"]*"/)) { r = substr(line, RSTART, RLENGTH); sub(/^"data-root"[ \t]*:[ \t]*"/, "", r); sub(/"$/, "", r) }
-      close("/proc/" pid "/root" conf) }
-    # A daemon not run by root (rootless) keeps its data under its own home: leave it to the CLI.
-    if (r == "") { while ((getline line < ("/proc/" pid "/status")) > 0) if (line ~ /^Uid:[ \t]+0[ \t]/) r = "/var/lib/docker"
-      close("/proc/" pid "/status") }
-    emit("D" US pid US r US substr(socks, 2))
+    emit("D" US pid US r US substr(socks, 2) US conf)
   } else if (kind == "c") {
-    hs = 0; r = ""; conf = "/etc/containerd/config.toml"
+    hs = 0; r = ""
     for (j = 1; j < n; j++) {
-      used = 0; v = flagval(j, "-a"); if (!used) v = flagval(j, "--address"); if (used) { hs = 1; emit("C" US v) }
-      used = 0; v = flagval(j, "-c"); if (!used) v = flagval(j, "--config"); if (used) { hs = 1; emit("F" US v); conf = v }
+      used = 0; v = flagval(j, "-a"); if (!used) v = flagval(j, "--address"); if (used) { hs = 1; emit("C" US pid US v) }
+      used = 0; v = flagval(j, "-c"); if (!used) v = flagval(j, "--config"); if (used) { hs = 1; emit("F" US pid US v) }
       used = 0; v = flagval(j, "--root"); if (used) r = v
     }
-    if (!hs) emit("C" US "/run/containerd/containerd.sock")
-    if (r == "") { while ((getline line < conf) > 0) if (line ~ /^root[ \t]*=[ \t]*"/) { r = line; sub(/^root[ \t]*=[ \t]*"/, "", r); sub(/".*/, "", r) }
-      close(conf) }
-    emit("R" US (r == "" ? "/var/lib/containerd" : r))
+    if (!hs) emit("C" US pid US "/run/containerd/containerd.sock")
+    emit("R" US pid US r)
   } else if (kind == "s") {
     ns = ""; a = ""
     for (j = 1; j < n; j++) {
       used = 0; v = flagval(j, "-namespace"); if (!used) v = flagval(j, "--namespace"); if (used) ns = v
       used = 0; v = flagval(j, "-address"); if (!used) v = flagval(j, "--address"); if (used) a = v
     }
-    if (!((a SUBSEP ns) in seens)) { seens[a, ns] = 1; emit("S" US pid US ns US a) }
+    emit("S" US pid US ns US a)
   } else if (kind == "m") {
     sr = ""; e = ""
     for (j = 1; j < n; j++) if (args[j - 1] == "--exit-command-arg") {
@@ -198,18 +211,18 @@ function fin(   j, v, r, socks, conf, hs, line, ns, a, sr, e, rs) {
       v = args[j]; sub(/=.*/, "", v); if (pm(v) && v != args[j]) sr = sr US args[j]
       e = args[j]
     }
-    if (sr != "" && !(sr in seenm)) { seenm[sr] = 1; emit("M" US sr) }
+    if (sr != "") emit("M" US pid sr)
   } else if (kind == "o") emit("O" US pid)
-  RS = rs
   kind = ""
 }
 function rec(f, v) {
   if (f != cur) { fin(); cur = f; pid = f; sub(/\/cmdline$/, "", pid); sub(/.*\//, "", pid); n = 0
     b = v; sub(/.*\//, "", b)
-    if (b == "dockerd") kind = "d"; else if (b == "containerd") kind = "c"; else if (b == "conmon") kind = "m"; else if (b ~ /^containerd-shim/) kind = "s"; else if (b == "crio") kind = "o"; else kind = "" }
-  if (out != "") print pid ":" substr(v, 1, 290)
+    if (b == "dockerd") kind = "d"; else if (b == "containerd") kind = "c"; else if (b == "conmon") kind = "m"; else if (b ~ /^containerd-shim/) kind = "s"; else if (b == "crio") kind = "o"
+    else if (b == "systemd-nspawn") kind = "n"; else if (substr(v, 1, 13) == "[lxc monitor]") kind = "l"; else kind = "" }
+  if (out != "") print pid ":" esc(substr(v, 1, 290))
   if (kind != "") args[n++] = v }
-BEGIN { US = sprintf("%c", 31)
+BEGIN { US = sprintf("%c", 31); escinit()
   nk = split(kt, a, " "); for (i = 1; i <= nk; i++) isk["/proc/" a[i]] = 1
   split("net pid mnt uts ipc user cgroup time", nst, " ")
   while ((getline l < "/dev/stdin") > 0) {
@@ -222,43 +235,53 @@ BEGIN { US = sprintf("%c", 31)
     } else cl[++ncl] = l
   }
   if (out != "") {
-    print "@@nsp"
+    print M "nsp"
     for (k = 1; k <= np; k++) { p = nso[k]; q = p; sub(/.*\//, "", q)
       for (j = 1; j <= 8; j++) q = q " " (((p, nst[j]) in nsv) ? nsv[p, nst[j]] : "-")
       print q }
-    print "@@args"
+    print M "args " z
   }
   for (k = 1; k <= ncl; k++) { l = cl[k]; i = index(l, ":"); rec(substr(l, 1, i - 1), substr(l, i + 1)) }
   if (z == 1) {
     RS = "\0"
     for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d !~ /\/[0-9]+$/ || d in isk) continue
       f = d "/cmdline"
-      while ((getline v < f) > 0) { gsub(/\n/, US, v); rec(f, v) }
+      while ((getline v < f) > 0) rec(f, v)
       close(f) }
     RS = "\n"
   }
   fin()
-  if (out == "") exit
-  print "@@procs"
+  smnt = nsv["/proc/" self, "mnt"]; susr = nsv["/proc/" self, "user"]
+  if (out != "") print M "procs"
   for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d !~ /\/[0-9]+$/) continue
     f = d "/status"; pn = ""; st = ""; pp = ""; uid = ""; nsp = ""
     while ((getline l < f) > 0) {
       if (l ~ /^Name:/) pn = substr(l, 7)
       else if (l ~ /^State:/) { st = substr(l, 8); sub(/ .*/, "", st) }
       else if (l ~ /^PPid:/) pp = substr(l, 7)
-      else if (l ~ /^Uid:/) { uid = substr(l, 6); sub(/\t.*/, "", uid) }
+      else if (l ~ /^Uid:/) { uid = substr(l, 6); gsub(/\t/, " ", uid) }
       else if (l ~ /^NSpid:/) { nsp = substr(l, 8); gsub(/\t/, " ", nsp) } }
     close(f)
     if (pn == "") continue
-    q = d; sub(/.*\//, "", q); cgl = ""; hc = 0
+    q = d; sub(/.*\//, "", q)
+    if (q in cand) {
+      if (uid == "0 0 0 0" && smnt != "" && nsv[d, "mnt"] == smnt && nsv[d, "user"] == susr) emit("T" US q)
+      else emit("U" US q US uid)
+    }
+    if (out == "") continue
+    # The task name in stat is raw (newlines too): the fields after it follow the last ") ".
+    f = d "/stat"; s = ""; while ((getline l < f) > 0) s = s "\n" l; close(f)
+    sub(/^.*\) /, "", s); split(s, sf, " ")
+    cgl = ""; hc = 0
     f = d "/cgroup"; while ((getline l < f) > 0) if (!hc && l ~ cg) { cgl = l; hc = 1 }; close(f)
-    print q "\t" pn "\t" st "\t" pp "\t" uid "\t" nsp (hc ? "\t" cgl : "")
+    print q "\t" esc(pn) "\t" st "\t" pp "\t" uid "\t" nsp "\t" sf[20] (hc ? "\t" esc(cgl) : "")
     u = usern[d]; if (u != "" && !(u in seenu)) { seenu[u] = 1; um[++nu] = d "/uid_map" }
   }
-  print "@@files"
-  for (k = 1; k <= nu; k++) { f = um[k]; while ((getline l < f) > 0) print f ":" l; close(f) }
+  if (out == "") exit
+  print M "files"
+  for (k = 1; k <= nu; k++) { f = um[k]; while ((getline l < f) > 0) print esc(f ":" l); close(f) }
   for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d ~ /\/[0-9]+$/) continue
-    while ((getline l < d) > 0) { print d ":" l
+    while ((getline l < d) > 0) { print esc(d ":" l)
       # nsfs mounts of network namespaces (mount points with escapes, such as spaces, cannot be passed on)
       if (d ~ /\/mountinfo$/) { split(l, a, " "); if (a[4] ~ /^net:\[[0-9]+\]$/ && a[5] !~ /\\/) {
         ino = substr(a[4], 6, length(a[4]) - 6); if (!(ino in mp)) { mp[ino] = a[5]; mo[++nmo] = ino } } } }
@@ -271,73 +294,277 @@ BEGIN { US = sprintf("%c", 31)
   exit
 }
 '
+# The engines' state files and names, printed escaped: "FILE:LINE" (":" in FILE as %3A) for the lines
+# that matter (JSON, a PID, KEY=VALUE); -v m=ann: the CRI annotations of OCI configs; -v m=names: the
+# arguments themselves, one a line, without reading them.
+FILES_AWK='
+function escf(s) { s = esc(s); gsub(/:/, "%3A", s); return s }
+BEGIN { escinit(); if (m == "names") { for (i = 1; i < ARGC; i++) print esc(ARGV[i]); exit } }
+m == "ann" { s = $0; while (match(s, /"io\.kubernetes\.cri\.[a-z-]*":"[^"]*"/)) { print escf(FILENAME) ":" esc(substr(s, RSTART, RLENGTH)); s = substr(s, RSTART + RLENGTH) }; next }
+/^[[{]/ || /^[0-9][0-9]*$/ || /^[A-Z_]*=/ { print escf(FILENAME) ":" esc($0) }
+'
 CV=
 canon() { case $1 in /var/run/*) CV=/run/${1#/var/run/} ;; *) CV=$1 ;; esac; }
-# Reads the detector's lines (stdin) into dk_daemons ("PID<us>ROOT<us>SOCKS" lines), dk_socks,
-# ct_socks, ct_confs, pm_stores (records, one per line), shim_paths and k8s_paths (bundle globs).
+# Reads the detector's lines (stdin): candidates (T: root's own in the probe's namespaces, U: not) and
+# their findings, kept with their PIDs until verify has looked at the executables.
 detect() {
-  dk_daemons= dk_socks= ct_socks= ct_confs= ct_roots= pm_stores= shim_paths= k8s_paths= crio= nets=
+  f_d= f_c= f_f= f_r= f_s= f_m= f_o= nets= tcand= ucand=
   while IFS= read -r line; do
     kind=${line%%"$us"*}; rest=${line#*"$us"}
-    # A conmon's record keeps its own \037 separators; the other findings are split into $1 $2 $3.
-    [ "$kind" = M ] && { pm_stores="$pm_stores$rest$nl"; continue; }
-    set -f; oifs=$IFS; IFS=$us
-    # shellcheck disable=SC2086
-    set -- $rest
-    IFS=$oifs; set +f
     case $kind in
-      D) dsocks=
-         for s in $3; do
-           [ -S "$s" ] || { [ -S "/proc/$1/root$s" ] && s=/proc/$1/root$s; }
-           canon "$s"; dsocks="$dsocks $CV"
-         done
-         dk_socks="$dk_socks$dsocks"; dk_daemons="$dk_daemons$1$us$2$us$dsocks$nl" ;;
-      C) ct_socks="$ct_socks $1" ;;
-      F) ct_confs="$ct_confs $1" ;;
-      R) ct_roots="$ct_roots $1" ;;
-      O) crio=1 ;;
-      N) nets="$nets$1 $2$nl" ;;
-      S) shim_paths="$shim_paths /proc/$1/cwd/../*/init.pid"
-         [ "$2" = k8s.io ] && k8s_paths="$k8s_paths /proc/$1/cwd/../*/config.json" ;;
+      D) f_d="$f_d$rest$nl" ;; C) f_c="$f_c$rest$nl" ;; F) f_f="$f_f$rest$nl" ;; R) f_r="$f_r$rest$nl" ;;
+      S) f_s="$f_s$rest$nl" ;; M) f_m="$f_m$rest$nl" ;; O) f_o="$f_o ${rest%%"$us"*}" ;;
+      T) tcand="$tcand $rest" ;;
+      U) ucand="$ucand$rest$nl" ;;
+      N) set -f; oifs=$IFS; IFS=$us
+         # shellcheck disable=SC2086
+         set -- $rest
+         IFS=$oifs; set +f
+         nets="$nets$1 $2$nl" ;;
     esac
   done
 }
-# The engines' own state files, read by one grep after PROC_AWK has found the daemons: each docker
-# daemon's containers/*/config.v2.json and hostconfig.json under its data root (as the daemon sees its
-# file system), each podman store's
+# Path checks, batched into one stat for all of them: a path counts when it is absolute, of plain
+# characters, root owns it and every directory above it, none of which (nor a regular file itself) others
+# can write, and its type is the expected one. stat -L follows links, so a link counts by its target.
+pq=' ' ptab=
+path_want() {
+  case $1 in /*) ;; *) return 0 ;; esac
+  case $1 in *[!A-Za-z0-9_.@%+=:,/-]*|*/../*|*/..|*/./*|*//*) return 0 ;; esac
+  _pw=$1
+  while [ -n "$_pw" ]; do
+    case $pq$ptab in *" $_pw "*|*"$nl$_pw|"*) ;; *) pq="$pq$_pw " ;; esac
+    _pw=${_pw%/*}
+  done
+}
+path_stat() {
+  [ "$pq" = ' ' ] && return 0
+  # shellcheck disable=SC2086
+  out=$(stat -L -c '%n|%u|%g|%a|%F' $pq 2>/dev/null)
+  pq=' '
+  while IFS='|' read -r n u g a f; do
+    [ -n "$n" ] || continue
+    w=$((0$a & 0022))
+    # Writable by its group is fine when that group is root's.
+    [ "$g" = 0 ] && w=$((w & 0002))
+    ok=0; [ "$u" = 0 ] && [ $w = 0 ] && ok=1
+    ptab="$ptab$nl$n|$ok|$u|$f"
+  done <<NSX_EOF
+$out
+NSX_EOF
+}
+# path_ok PATH TYPE: "directory", "regular file" or "socket" (a socket root owns may let its group in).
+path_ok() {
+  _po=$1
+  case $ptab$nl in
+    *"$nl$_po|1|0|$2$nl"*) ;;
+    *"$nl$_po|0|0|socket$nl"*) [ "$2" = socket ] || return 1 ;;
+    *) return 1 ;;
+  esac
+  _po=${_po%/*}
+  while [ -n "$_po" ]; do
+    case $ptab$nl in *"$nl$_po|1|0|directory$nl"*) ;; *) return 1 ;; esac
+    _po=${_po%/*}
+  done
+}
+path_seen() { case $ptab in *"$nl$1|"*) return 0 ;; esac; return 1; }
+# A daemon's config value: the quoted value of KEY ("data-root" in daemon.json, root or the [grpc]
+# address in config.toml); only files path_ok vouched for are opened.
+CONF=
+conf_value() { # FILE KEY SECTION
+  CONF= sect=
+  while IFS= read -r l; do
+    case $l in \[*) sect=$l; continue ;; esac
+    [ -n "$3" ] && [ "$sect" != "$3" ] && continue
+    case $l in
+      *"\"$2\""*:*\"*\"*|*"$2"*=*\"*\"*) v=${l#*"$2"}; v=${v#*[:=]}; v=${v#*\"}; CONF=${v%%\"*}; return 0 ;;
+    esac
+  done <"$1"
+}
+istrusted() { case $trusted in *" $1 "*) return 0 ;; esac; return 1; }
+verify() {
+  # Executables of the candidates that root runs: root-owned, not writable by others.
+  ex=
+  for p in $tcand; do ex="$ex /proc/$p/exe"; done
+  exes=
+  # shellcheck disable=SC2086
+  [ -n "$ex" ] && exes=$(stat -L -c '%n|%u|%a|%F' $ex 2>/dev/null)
+  trusted=' '
+  while IFS='|' read -r n u a f; do
+    [ -n "$n" ] || continue
+    p=${n#/proc/}; p=${p%/exe}
+    if [ "$u" = 0 ] && [ $((0$a & 0022)) = 0 ] && [ "$f" = "regular file" ]; then trusted="$trusted$p "
+    else ucand="$ucand$p${us}exe$nl"; fi
+  done <<NSX_EOF
+$exes
+NSX_EOF
+  # The values the trusted ones' arguments give, and the engines' default paths.
+  for v in /run/docker.sock /var/lib/docker /etc/docker/daemon.json /run/containerd/containerd.sock \
+    /var/lib/containerd /etc/containerd/config.toml /var/lib/containers/storage; do path_want "$v"; done
+  while IFS=$us read -r p r s c; do
+    istrusted "$p" || continue
+    path_want "$r"; path_want "$c"; for x in $s; do canon "$x"; path_want "$CV"; done
+  done <<NSX_EOF
+$f_d
+NSX_EOF
+  while IFS=$us read -r p v; do
+    istrusted "$p" && { canon "$v"; path_want "$CV"; }
+  done <<NSX_EOF
+$f_c$f_f$f_r
+NSX_EOF
+  while IFS= read -r rec; do
+    p=${rec%%"$us"*}
+    istrusted "$p" || continue
+    set -f; oifs=$IFS; IFS=$us
+    # shellcheck disable=SC2086
+    set -- $rec
+    IFS=$oifs; set +f
+    for x do case $x in --root=*|--runroot=*|--tmpdir=*) path_want "${x#*=}" ;; esac; done
+  done <<NSX_EOF
+$f_m
+NSX_EOF
+  path_stat
+  # Values from the config files that passed: a dockerd's data-root, a containerd's root and socket.
+  d_conf= c_conf=
+  while IFS=$us read -r p r s c; do
+    istrusted "$p" && [ -z "$r" ] || continue
+    c=${c:-/etc/docker/daemon.json}
+    path_ok "$c" "regular file" || { path_seen "$c" && warn "dockerd $p: its config $c is not root's own (or not a regular file): not read"; continue; }
+    conf_value "$c" data-root ""
+    [ -n "$CONF" ] && { d_conf="$d_conf$p$us$CONF$nl"; path_want "$CONF"; }
+  done <<NSX_EOF
+$f_d
+NSX_EOF
+  cfs=
+  while IFS=$us read -r p v; do istrusted "$p" && cfs="$cfs $v"; done <<NSX_EOF
+$f_f
+NSX_EOF
+  [ -z "$cfs" ] && [ -n "$f_r" ] && cfs=/etc/containerd/config.toml
+  for c in $cfs; do
+    path_ok "$c" "regular file" || { path_seen "$c" && warn "containerd config $c is not root's own (or not a regular file): not read"; continue; }
+    conf_value "$c" root ""; [ -n "$CONF" ] && { c_conf="$c_conf${nl}R$CONF"; path_want "$CONF"; }
+    conf_value "$c" address "[grpc]"; [ -n "$CONF" ] && { canon "$CONF"; c_conf="$c_conf${nl}C$CV"; path_want "$CV"; }
+  done
+  path_stat
+  # What is used: only what passed.
+  dk_daemons= dk_socks= ct_socks= ct_roots= pm_stores= shim_paths= k8s_paths= crio=
+  while IFS=$us read -r p r s c; do
+    istrusted "$p" || continue
+    if [ -z "$r" ]; then
+      r=/var/lib/docker
+      case $nl$d_conf in *"$nl$p$us"*) r=${d_conf#*"$p$us"}; r=${r%%"$nl"*} ;; esac
+    fi
+    path_ok "$r" directory || { path_seen "$r" && warn "dockerd $p: its data root $r is not root's own: not read"; r=; }
+    dsocks=
+    for x in $s; do
+      canon "$x"
+      if path_ok "$CV" socket; then dsocks="$dsocks $CV"; elif path_seen "$CV"; then warn "dockerd $p: its socket $CV is not root's own: not used"; fi
+    done
+    dk_socks="$dk_socks$dsocks"; dk_daemons="$dk_daemons$p$us$r$us$dsocks$nl"
+  done <<NSX_EOF
+$f_d
+NSX_EOF
+  while IFS=$us read -r p v; do
+    istrusted "$p" || continue
+    canon "$v"
+    if path_ok "$CV" socket; then ct_socks="$ct_socks $CV"; elif path_seen "$CV"; then warn "containerd $p: its socket $CV is not root's own: not used"; fi
+  done <<NSX_EOF
+$f_c
+NSX_EOF
+  for x in $c_conf; do
+    case $x in C*) path_ok "${x#C}" socket && ct_socks="$ct_socks ${x#C}" ;; R*) path_ok "${x#R}" directory && ct_roots="$ct_roots ${x#R}" ;; esac
+  done
+  while IFS=$us read -r p v; do
+    istrusted "$p" || continue
+    [ -n "$v" ] || { [ -n "$c_conf" ] && continue; v=/var/lib/containerd; }
+    if path_ok "$v" directory; then ct_roots="$ct_roots $v"; elif path_seen "$v"; then warn "containerd $p: its root $v is not root's own: not read"; fi
+  done <<NSX_EOF
+$f_r
+NSX_EOF
+  while IFS= read -r rec; do
+    p=${rec%%"$us"*}
+    istrusted "$p" || continue
+    set -f; oifs=$IFS; IFS=$us
+    # shellcheck disable=SC2086
+    set -- $rec
+    IFS=$oifs; set +f
+    shift
+    keep= bad=
+    for x do
+      case $x in
+        --root=*|--runroot=*|--tmpdir=*) if path_ok "${x#*=}" directory; then keep="$keep$us$x"; else bad=${x#*=}; fi ;;
+        --storage-driver=*|--cgroup-manager=*|--events-backend=*|--db-backend=*)
+          case ${x#*=} in *[!A-Za-z0-9_.-]*) bad=$x ;; *) keep="$keep$us$x" ;; esac ;;
+      esac
+    done
+    if [ -n "$bad" ]; then warn "conmon $p: its podman store $bad is not root's own (or not a plain value): not used"
+    else case $nl$pm_stores$nl in *"$nl$keep$nl"*) ;; *) pm_stores="$pm_stores$keep$nl" ;; esac; fi
+  done <<NSX_EOF
+$f_m
+NSX_EOF
+  seen_shims=
+  while IFS=$us read -r p ns a; do
+    istrusted "$p" || continue
+    # The first shim of each containerd namespace: its bundle's siblings are all the namespace's tasks.
+    case $nl$seen_shims in *"$nl$a$us$ns$nl"*) continue ;; esac
+    seen_shims="$seen_shims$a$us$ns$nl"
+    shim_paths="$shim_paths /proc/$p/cwd/../*/init.pid"
+    [ "$ns" = k8s.io ] && k8s_paths="$k8s_paths /proc/$p/cwd/../*/config.json"
+  done <<NSX_EOF
+$f_s
+NSX_EOF
+  for p in $f_o; do istrusted "$p" && crio=1; done
+  # What was and was not trusted, for the snapshot: "PID ok", "PID exe" (not a root-owned executable),
+  # "PID uids R E S F" (not root's own, or not in the probe's namespaces).
+  say "${M}engine-procs"
+  for p in $trusted; do say "$p ok"; done
+  while IFS= read -r l; do
+    [ -n "$l" ] || continue
+    p=${l%%"$us"*}; r=${l#*"$us"}
+    case $r in exe) say "$p exe" ;; *) say "$p uids $r" ;; esac
+  done <<NSX_EOF
+$ucand
+NSX_EOF
+}
+# The engines' own state files, read by one awk after verify: each trusted docker daemon's
+# containers/*/config.v2.json and hostconfig.json under its data root, each podman store's
 # containers.json (id, name and image of every container, running or not; conmon's child is the init of
 # a running one), each containerd namespace's task bundles (a shim runs in its task's bundle directory;
 # the namespace's other bundles sit beside it, each with the init's pid), and registered nspawn machines.
-# The docker CLI only for sockets whose daemon's files cannot be read.
+# Only regular files are passed (never a FIFO or a device). The docker CLI only for sockets whose
+# daemon's files cannot be read.
 eng_files() {
-  files= covered=' '
+  covered=' '
+  set --
   while IFS=$us read -r dp droot dsocks; do
-    [ -n "$dp" ] || continue
-    r=/proc/$dp/root$droot/containers
-    [ -n "$droot" ] && [ -d "$r" ] && [ -x "$r" ] || continue
-    files="$files $r/*/config.v2.json $r/*/hostconfig.json"
+    [ -n "$dp" ] && [ -n "$droot" ] || continue
+    for f in "$droot"/containers/*/config.v2.json "$droot"/containers/*/hostconfig.json; do [ -f "$f" ] && set -- "$@" "$f"; done
     covered="$covered$dsocks "
   done <<NSX_EOF
 $dk_daemons
 NSX_EOF
   pm_roots_list
   while IFS= read -r r; do
-    [ -n "$r" ] && files="$files $r/*-containers/containers.json"
+    [ -n "$r" ] || continue
+    for f in "$r"/*-containers/containers.json; do [ -f "$f" ] && set -- "$@" "$f"; done
   done <<NSX_EOF
 $roots
 NSX_EOF
-  say "@@files"
   # shellcheck disable=SC2086
-  [ -z "$files$shim_paths" ] && ! [ -e /run/systemd/machines ] ||
-    grep -sH -e '^[[{]' -e '^[0-9][0-9]*$' -e '^[A-Z_]*=' $files $shim_paths /run/systemd/machines/*
+  for f in $shim_paths /run/systemd/machines/*; do [ -f "$f" ] && set -- "$@" "$f"; done
+  say "${M}state-files"
+  [ $# = 0 ] || awk -v m=files "$ESC_AWK$FILES_AWK" "$@" 2>/dev/null
   if [ -n "$k8s_paths" ]; then
-    say "@@cri-annotations"
+    set --
     # shellcheck disable=SC2086
-    grep -soH -e '"io.kubernetes.cri.[a-z-]*":"[^"]*"' $k8s_paths
+    for f in $k8s_paths; do [ -f "$f" ] && set -- "$@" "$f"; done
+    say "${M}cri-annotations"
+    [ $# = 0 ] || awk -v m=ann "$ESC_AWK$FILES_AWK" "$@" 2>/dev/null
   fi
   have docker || return 0
   socks=$dk_socks
-  [ -S /var/run/docker.sock ] && socks="$socks /run/docker.sock"
+  path_ok /run/docker.sock socket && socks="$socks /run/docker.sock"
+  # The SSH user's own choices (DOCKER_HOST, the docker-socket setting) are trusted as they are.
   case $DOCKER_HOST in unix://*) canon "${DOCKER_HOST#unix://}"; socks="$socks $CV" ;; esac
   for s in $extra_docker; do canon "$s"; socks="$socks $CV"; done
   done_socks=$covered
@@ -347,8 +574,9 @@ NSX_EOF
     done_socks="$done_socks$s "
     [ -S "$s" ] || continue
     if ids=$(t docker -H "unix://$s" ps -aq 2>&1); then
-      say "@@docker $s"
+      say "${M}docker $s"
       # One inspect for all ids; a container removed in between only drops out of the list.
+      # shellcheck disable=SC2086
       [ -n "$ids" ] && t docker -H "unix://$s" inspect --format "$fmt" $ids 2>/dev/null
     else
       warn "docker on $s: ${ids%%"$nl"*}"
@@ -358,13 +586,13 @@ NSX_EOF
 
 # -------------------------------------------------------------------- engine CLIs (scope full)
 # podman: the store flags conmon passes to its --exit-command (podman ... container cleanup ID) select
-# exactly that store, so `podman FLAGS ps` lists it.
+# exactly that store, so `podman FLAGS ps` lists it; verify kept only root's own paths and plain values.
 eng_podman() {
   have podman || return 0
   pm_default=
   # The default store only when it holds containers (a podman call costs a hundred ms).
   for f in /var/lib/containers/storage/*-containers/containers.json; do
-    [ -s "$f" ] && read -r x <"$f" && [ "$x" != "[]" ] && pm_default=1
+    [ -f "$f" ] && [ -s "$f" ] && read -r x <"$f" && [ "$x" != "[]" ] && pm_default=1
   done
   stores=
   while IFS= read -r rec; do
@@ -377,7 +605,7 @@ eng_podman() {
 $pm_stores
 NSX_EOF
   if [ -n "$pm_default" ]; then
-    say "@@podman - -"
+    say "${M}podman - -"
     t podman ps -a --format json 2>/dev/null || warn "podman ps failed"
   fi
   while IFS= read -r rec; do
@@ -385,7 +613,7 @@ NSX_EOF
     r=${rec#*"$us--root="}; r=${r%%"$us"*}
     rr=-
     case $rec in *"$us--runroot="*) rr=${rec#*"$us--runroot="}; rr=${rr%%"$us"*} ;; esac
-    say "@@podman $r $rr"
+    say "${M}podman $r $rr"
     set -f; oifs=$IFS; IFS=$us
     # shellcheck disable=SC2086
     set -- ${rec#"$us"}
@@ -399,56 +627,56 @@ NSX_EOF
 eng_ctr() {
   have ctr || return 0
   socks=$ct_socks
-  [ -S /run/containerd/containerd.sock ] && socks="$socks /run/containerd/containerd.sock"
-  for c in $ct_confs; do
-    s=$(sed -n '/^\[grpc\]/,/^\[/s/^[[:space:]]*address[[:space:]]*=[[:space:]]*"\(..*\)".*/\1/p' "$c" 2>/dev/null)
-    socks="$socks ${s:-/run/containerd/containerd.sock}"
-  done
+  path_ok /run/containerd/containerd.sock socket && socks="$socks /run/containerd/containerd.sock"
   done_socks=' '
   for s in $socks; do
-    canon "$s"; s=$CV
     case $done_socks in *" $s "*) continue ;; esac
     done_socks="$done_socks$s "
     [ -S "$s" ] || continue
     nss=$(t ctr -a "$s" namespaces ls -q 2>/dev/null) || { warn "ctr could not reach $s"; continue; }
     for n in $nss; do
+      case $n in *[!A-Za-z0-9_.-]*) continue ;; esac
       # Docker's own namespace only repeats the containers docker listed. Tasks (running or not, and
-      # their init pids) come from the bundles in engine-files.
+      # their init pids) come from the bundles in state-files.
       [ "$n" = moby ] && [ -n "$dk_socks" ] && continue
-      say "@@ctr-containers $s $n"
+      say "${M}ctr-containers $s $n"
       t ctr -a "$s" -n "$n" containers ls 2>/dev/null
       if have nerdctl; then
-        say "@@nerdctl $s $n"
+        say "${M}nerdctl $s $n"
         t nerdctl -a "$s" -n "$n" ps -a --format '{{json .}}' 2>/dev/null
       fi
     done
   done
 }
 
-# CRI: crictl asks the runtime over its socket. Under containerd its answers live in containerd's
-# metadata database, so they are reused with ctr's (see job_cli); CRI-O keeps state elsewhere.
+# CRI: crictl asks the runtime over its socket (its default, root's configuration). Under containerd its
+# answers live in containerd's metadata database, so they are reused with ctr's (see job_cli); CRI-O
+# keeps state elsewhere.
 eng_crictl() {
   have crictl || return 0
   if p=$(t crictl pods -o json 2>/dev/null); then
-    say "@@crictl-pods"; say "$p"
-    say "@@crictl-ps"; t crictl ps -a -o json 2>/dev/null
+    say "${M}crictl-pods"; say "$p"
+    say "${M}crictl-ps"; t crictl ps -a -o json 2>/dev/null
   fi
 }
 # LXC: the containers of the configured lxcpath are its directories with a config; a running one also
-# has a "[lxc monitor] LXCPATH NAME" process (in the command lines), whose child is its init.
+# has a "[lxc monitor] LXCPATH NAME" process (verified like the engines'), whose child is its init. The
+# lxcpath counts only when root owns it; names are printed escaped.
 lxc_dirs() {
   lp=/var/lib/lxc
-  if [ -r /etc/lxc/lxc.conf ]; then
+  if [ -f /etc/lxc/lxc.conf ] && [ -O /etc/lxc/lxc.conf ]; then
     while IFS=' =' read -r k v; do
       [ "$k" = lxc.lxcpath ] && [ -n "$v" ] && lp=$v
     done </etc/lxc/lxc.conf
   fi
-  [ -d "$lp" ] || return 0
-  say "@@lxc-dirs $lp"
+  [ -d "$lp" ] && [ -O "$lp" ] || return 0
+  set --
   for c in "$lp"/*/config; do
     [ -f "$c" ] || continue
-    c=${c%/config}; say "${c##*/}"
+    c=${c%/config}; set -- "$@" "${c##*/}"
   done
+  say "${M}lxc-dirs $lp"
+  [ $# = 0 ] || awk -v m=names "$ESC_AWK$FILES_AWK" "$@"
 }
 
 # podman's and containerd's CLIs cost a Go process start each (tens of ms). What they add to the state
@@ -481,11 +709,11 @@ job_cli() {
   cached=
   if have podman || have ctr || have crictl; then
     cli_fingerprint
-    say "@@cli-fingerprint $fp"
+    say "${M}cli-fingerprint $fp"
     [ -n "$cli_cache" ] && [ "$cli_cache" = "$fp" ] && cached=1
   fi
   if [ -n "$cached" ]; then
-    say "@@cli-cached"
+    say "${M}cli-cached"
     # CRI-O keeps its state outside the fingerprinted databases.
     [ -z "$crio" ] || eng_crictl
   else
@@ -547,10 +775,10 @@ ns_stat() {
 job_procs() {
   exec 3>&1
   if [ $awkz = 1 ]; then
-    det=$(ns_stat | awk -v out=/dev/stderr -v z=1 -v self=$self -v kt="$kt" -v cg="$cg" "$PROC_AWK" /proc/[0-9]* \
+    det=$(ns_stat | awk -v out=/dev/stderr -v z=1 -v self=$self -v kt="$kt" -v cg="$cg" -v M="$M" "$ESC_AWK$PROC_AWK" /proc/[0-9]* \
       /proc/$self/mountinfo /sys/class/net/*/ifindex /sys/class/net/*/iflink 2>&1 >&3 3>&-)
   elif have awk; then
-    det=$({ ns_stat; cmdlines_tr; } | awk -v out=/dev/stderr -v z=0 -v self=$self -v kt="$kt" -v cg="$cg" "$PROC_AWK" \
+    det=$({ ns_stat; cmdlines_tr; } | awk -v out=/dev/stderr -v z=0 -v self=$self -v kt="$kt" -v cg="$cg" -v M="$M" "$ESC_AWK$PROC_AWK" \
       /proc/[0-9]* /proc/$self/mountinfo /sys/class/net/*/ifindex /sys/class/net/*/iflink 2>&1 >&3 3>&-)
   fi
   r=$?
@@ -560,12 +788,14 @@ job_procs() {
     warn "reading the processes failed (awk exit status $r): the snapshot is partial"
   elif ! have awk; then
     det=
-    say "@@ns"
+    say "${M}ns"
     ns_stat
-    warn "awk is missing: engines are looked for at their default paths only"
-    say "@@cmdline"
+    warn "awk is missing: no engine process can be verified, so containers come from the engines' default paths only"
+    # Every line of these starts with its /proc or /sys path (grep -H, grep -z and tr): no name can
+    # start a line of its own; they are printed as read, not escaped.
+    say "${M}cmdline"
     cmdlines_tr | cut -c1-300
-    say "@@files"
+    say "${M}files-raw"
     grep -sH -e '^Name:' -e '^State:' -e '^PPid:' -e '^Uid:' -e '^NSpid:' -e '^ *[0-9][0-9]* ' -e '^[0-9][0-9]*$' -e "$cg" \
       /proc/[0-9]*/status /proc/[0-9]*/uid_map /proc/[0-9]*/cgroup /proc/$self/mountinfo /sys/class/net/*/ifindex /sys/class/net/*/iflink
   fi
@@ -587,10 +817,11 @@ job_procs
 detect <<NSX_EOF
 $det
 NSX_EOF
+verify
 eng_files
 lxc_dirs
 read up1 _ </proc/uptime
-say "@@tree-end $up1"
+say "${M}tree-end $up1"
 if [ "$scope" != tree ]; then
   if [ -n "$lf" ]; then
     job_nets
@@ -605,4 +836,4 @@ if [ "$scope" != tree ]; then
   fi
 fi
 read up1 _ </proc/uptime
-say "@@end $up1"
+say "${M}end $up1"

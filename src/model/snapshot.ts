@@ -41,6 +41,11 @@ export interface ProcessInfo {
   cgroup?: string;
   /** PIDs from the host's PID namespace down to the innermost (NSpid), host first. */
   nspid: number[];
+  /**
+   * Start time in clock ticks since boot (field 22 of /proc/PID/stat): with the PID it names this process
+   * and no later one that reuses the PID. Root actions re-check it on the host before they act.
+   */
+  start?: number;
   ns: NsMap;
   /** True for kernel threads (no command line, child of kthreadd). */
   kernelThread?: boolean;

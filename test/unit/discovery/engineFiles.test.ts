@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import { needTool } from '../../support/needTool';
+import { mark, probeText } from './probeFormat';
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -21,7 +22,7 @@ function proc(pid: number, ppid: number, comm: string, cmdline: string): Process
 describe('engines from their state files (lab-files.probe.txt, captured with lab.sh up)', () => {
   const text = fixture('lab-files.probe.txt');
   const full = parseProbeOutput(text);
-  const tree = parseProbeOutput(text.slice(0, text.indexOf('\n', text.indexOf('@@tree-end')) + 1));
+  const tree = parseProbeOutput(text.slice(0, text.indexOf('\n', text.indexOf(mark('tree-end'))) + 1));
   const key = (c: { engine: string; name: string; state: string; pid?: number }) => `${c.engine}/${c.name}/${c.state}/${c.pid ?? '-'}`;
 
   it('finds every lab container, with its init PID, before the tree-end mark', () => {
@@ -108,7 +109,7 @@ describe('parseEngineFiles', () => {
     ];
     const b = '/proc/100/cwd/..';
     const sections: Section[] = [
-      { name: 'files', args: [], lines: [`${b}/sbx1/init.pid:101`, `${b}/app1/init.pid:102`, '/proc/200/cwd/../web/init.pid:999', '/proc/200/cwd/../web2/init.pid:201'] },
+      { name: 'state-files', args: [], lines: [`${b}/sbx1/init.pid:101`, `${b}/app1/init.pid:102`, '/proc/200/cwd/../web/init.pid:999', '/proc/200/cwd/../web2/init.pid:201'] },
       {
         name: 'cri-annotations',
         args: [],
@@ -124,7 +125,7 @@ describe('parseEngineFiles', () => {
         ],
       },
     ];
-    const f = parseEngineFiles(sections, processes);
+    const f = parseEngineFiles(sections, processes, new Set([100, 200]));
     assert.deepStrictEqual([...f.criSandboxIds], ['sbx1']);
     assert.strictEqual(f.cri.length, 1);
     assert.deepStrictEqual(
@@ -143,7 +144,7 @@ describe('parseEngineFiles', () => {
       { id: id1, names: ['web'], image: 'f'.repeat(64), metadata: JSON.stringify({ 'image-name': 'docker.io/library/httpd:2.4', name: 'web' }) },
       { id: id2, names: ['job'], image: 'e'.repeat(64), metadata: '{}' },
     ];
-    const f = parseEngineFiles([{ name: 'files', args: [], lines: [`/var/lib/containers/storage/overlay-containers/containers.json:${JSON.stringify(entries)}`] }], processes);
+    const f = parseEngineFiles([{ name: 'state-files', args: [], lines: [`/var/lib/containers/storage/overlay-containers/containers.json:${JSON.stringify(entries)}`] }], processes, new Set([300]));
     assert.deepStrictEqual(
       f.podman.map((c) => [c.name, c.image, c.state, c.pid, c.engineNamespace]),
       [
@@ -155,40 +156,52 @@ describe('parseEngineFiles', () => {
 
   it('ignores torn JSON and files of other kinds', () => {
     const f = parseEngineFiles(
-      [{ name: 'files', args: [], lines: [`/proc/9/root/var/lib/docker/containers/${'c'.repeat(64)}/config.v2.json:{"ID":"${'c'.repeat(64)}","Sta`, '/proc/1/status:Name:\tinit'] }],
+      [{ name: 'state-files', args: [], lines: [`/var/lib/docker/containers/${'c'.repeat(64)}/config.v2.json:{"ID":"${'c'.repeat(64)}","Sta`, '/proc/1/status:Name:\tinit'] }],
       [],
+      new Set(),
     );
     assert.deepStrictEqual([f.docker.length, f.podman.length, f.tasks.size], [0, 0, 0]);
   });
 
   it('lists an LXC container from its monitor process, with the monitor\'s child as init', () => {
-    const text = [
-      '@@nsx-probe 1',
-      '@@host',
-      'shellpid=9999',
-      '@@files',
-      '/proc/50/status:Name:\tlxc-start',
-      '/proc/50/status:PPid:\t1',
-      '/proc/51/status:Name:\tinit',
-      '/proc/51/status:PPid:\t50',
-      '@@cmdline',
-      '/proc/50/cmdline:[lxc monitor] /var/lib/lxc c1',
-      '/proc/51/cmdline:/sbin/init',
-      '',
-    ].join('\n');
-    const s = parseProbeOutput(text);
+    const text = (verdict: string) =>
+      probeText(
+        [
+          '@@nsx-probe 2',
+          '@@host',
+          'shellpid=9999',
+          '@@files',
+          '/proc/50/status:Name:\tlxc-start',
+          '/proc/50/status:PPid:\t1',
+          '/proc/51/status:Name:\tinit',
+          '/proc/51/status:PPid:\t50',
+          '@@cmdline',
+          '/proc/50/cmdline:[lxc monitor] /var/lib/lxc c1',
+          '/proc/51/cmdline:/sbin/init',
+          '@@engine-procs',
+          `50 ${verdict}`,
+          '',
+        ].join('\n'),
+      );
+    const s = parseProbeOutput(text('ok'));
     assert.deepStrictEqual(
       s.containers.map((c) => [c.engine, c.name, c.state, c.pid]),
       [['lxc', 'c1', 'running', 51]],
     );
+    // The same monitor, not verified by the probe (another user's): an ordinary process, and a warning.
+    const t = parseProbeOutput(text('uids 65534 65534 65534 65534'));
+    assert.deepStrictEqual(t.containers, []);
+    assert.ok(t.processes.some((p) => p.pid === 50 && p.comm === 'lxc-start'));
+    assert.ok(t.host.warnings.some((w) => w.startsWith('Process 50 (lxc-start) looks like a container engine') && w.includes('uid 65534')), t.host.warnings.join('\n'));
   });
 });
 
 /** The awk program of the probe, run alone. */
 const procAwk = (): string => {
   const m = /\nPROC_AWK='([^']*)'\n/.exec(PROBE_SCRIPT);
-  assert.ok(m, 'PROC_AWK in the probe');
-  return m[1];
+  const e = /\nESC_AWK='([^']*)'\n/.exec(PROBE_SCRIPT);
+  assert.ok(m && e, 'PROC_AWK and ESC_AWK in the probe');
+  return e[1] + m[1];
 };
 
 describe('the probe\'s process reader and engine detector (awk)', () => {
@@ -203,6 +216,7 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
     [999005, ['/usr/bin/conmon', '-c', 'id1', '--exit-command-arg', '--root', '--exit-command-arg', '/srv/pm', '--exit-command-arg', '--runroot=/run/pm', '--exit-command-arg', 'cleanup']],
     [999006, ['/bin/sleep', 'arg with\nnewline', '--data-root', '/not/a/daemon']],
     [999007, ['x'.repeat(400)]],
+    [999008, ['/tmp/x/systemd-nspawn', '-M', 'web']],
   ];
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-awk-'));
@@ -215,23 +229,36 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
     fs.writeFileSync(path.join(p1, 'status'), 'Name:\tdockerd\nUmask:\t0022\nState:\tS (sleeping)\nPPid:\t1\nUid:\t0\t0\t0\t0\nNSpid:\t999001\n');
     fs.writeFileSync(path.join(p1, 'uid_map'), '         0          0 4294967295\n');
     fs.writeFileSync(path.join(p1, 'cgroup'), '2:pids:/system.slice\n1:name=systemd:/system.slice\n0::/system.slice/docker.service\n');
+    // The task name in stat is raw: the fields after it are found from its last ") ".
+    fs.writeFileSync(path.join(p1, 'stat'), '999001 (a) b) S 1 999001 999001 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 12345 1000 10 18446744073709551615\n');
+    // Another user's process that names itself with a tab and an ESC, and claims to be nspawn.
+    const p8 = path.join(dir, 'proc', '999008');
+    fs.writeFileSync(path.join(p8, 'status'), 'Name:\tev\til\x1b\nState:\tS (sleeping)\nPPid:\t1\nUid:\t65534\t65534\t65534\t65534\nNSpid:\t999008\n');
+    fs.writeFileSync(path.join(p8, 'stat'), '999008 (ev\til\x1b) S 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 777 1 1 1\n');
     fs.writeFileSync(path.join(dir, 'plain'), '12\n');
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const pids = (): string[] => cmdlines().map(([pid]) => path.join(dir, 'proc', String(pid)));
   const trLines = (): Buffer => Buffer.from(cmdlines().flatMap(([pid, argv]) => argv.map((a) => `${path.join(dir, 'proc', String(pid))}/cmdline:${a.replace(/\n/g, '\x1f')}\n`)).join(''));
+  // Each candidate's findings with its PID, no file opened (the containerd config is read by the shell
+  // once verify has vouched for it); every shim, conmon and nspawn is a candidate, checked against
+  // its uids: a root dockerd outside the probe's mount namespace (unknown here) and another user's
+  // "systemd-nspawn" are not root's own (U).
   const want = [
-    'D|999001|/srv/docker|/run/docker.sock',
-    'F|DIR/containerd.toml',
-    'R|/srv/ctd',
+    'D|999001|/srv/docker|/run/docker.sock|',
+    'F|999002|DIR/containerd.toml',
+    'R|999002|',
     'S|999003|k8s.io|/srv/ctd.sock',
-    'M||--root=/srv/pm|--runroot=/run/pm',
+    'S|999004|k8s.io|/srv/ctd.sock',
+    'M|999005|--root=/srv/pm|--runroot=/run/pm',
+    'U|999001|0 0 0 0',
+    'U|999008|65534 65534 65534 65534',
   ];
   const clean = (l: string): string => l.split(String.fromCharCode(0x1f)).join('|').split(dir).join('DIR');
   /** The findings alone (no -v out): on stdout. */
   const run = (awk: string[], z: string, input?: Buffer): string[] =>
-    execFileSync(awk[0], [...awk.slice(1), '-v', `z=${z}`, procAwk(), ...(z === '1' ? pids() : [])], { input: input ?? '', encoding: 'utf8' })
+    execFileSync(awk[0], [...awk.slice(1), '-v', `z=${z}`, procAwk(), ...pids()], { input: input ?? '', encoding: 'utf8' })
       .trim()
       .split('\n')
       .map(clean);
@@ -259,31 +286,48 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
       '',
     ].join('\n'));
     const p1 = path.join(dir, 'proc', '999001');
-    const stat = ['/proc/50/ns/net 4026531840', '/proc/60/ns/net 4026532300', '/proc/70/ns/net 4026532500', '/proc/71/ns/net 4026532500', '/proc/70/ns/pid 4026531836', `${p1}/ns/user 4026531837`, ''].join('\n');
-    const out = execFileSync('mawk', ['-v', 'z=1', '-v', `out=${det}`, '-v', 'cg=^0::', '-v', 'self=50', procAwk(), ...pids(), path.join(dir, 'plain'), mountinfo], { input: stat, encoding: 'utf8' });
+    const stat = [
+      '/proc/50/ns/net 4026531840',
+      '/proc/50/ns/mnt 4026531841',
+      '/proc/50/ns/user 4026531837',
+      '/proc/60/ns/net 4026532300',
+      '/proc/70/ns/net 4026532500',
+      '/proc/71/ns/net 4026532500',
+      '/proc/70/ns/pid 4026531836',
+      `${p1}/ns/mnt 4026531841`,
+      `${p1}/ns/user 4026531837`,
+      '',
+    ].join('\n');
+    const out = execFileSync('mawk', ['-v', 'z=1', '-v', `out=${det}`, '-v', 'cg=^0::', '-v', 'self=50', '-v', 'M=@@', procAwk(), ...pids(), path.join(dir, 'plain'), mountinfo], { input: stat, encoding: 'utf8' });
     const lines = out.trimEnd().split('\n').map(clean);
     const at = (mark: string) => lines.indexOf(mark);
-    assert.deepStrictEqual(lines.slice(0, at('@@args')), [
+    assert.deepStrictEqual(lines.slice(0, at('@@args 1')), [
       '@@nsp',
-      '50 4026531840 - - - - - - -',
+      '50 4026531840 - 4026531841 - - 4026531837 - -',
       '60 4026532300 - - - - - - -',
       '70 4026532500 4026531836 - - - - - -',
       '71 4026532500 - - - - - - -',
-      '999001 - - - - - 4026531837 - -',
+      '999001 - - 4026531841 - - 4026531837 - -',
     ]);
-    const args = lines.slice(at('@@args') + 1, at('@@procs'));
+    const args = lines.slice(at('@@args 1') + 1, at('@@procs'));
     assert.strictEqual(args.length, cmdlines().reduce((n, [, a]) => n + a.length, 0));
-    assert.ok(args.includes('999006:arg with|newline'));
+    assert.ok(args.includes('999006:arg with%0Anewline'), 'a newline inside an argument is escaped');
     assert.ok(args.includes('999001:/usr/bin/dockerd'));
-    assert.strictEqual(args[args.length - 1], `999007:${'x'.repeat(290)}`);
-    assert.deepStrictEqual(lines.slice(at('@@procs') + 1, at('@@files')), ['999001\tdockerd\tS\t1\t0\t999001\t0::/system.slice/docker.service']);
+    assert.strictEqual(args[args.indexOf('999008:/tmp/x/systemd-nspawn') - 1], `999007:${'x'.repeat(290)}`);
+    // Uids in full, the start time after the last ") " of stat, names and cgroups escaped: a tab in a
+    // name is %09, never a field.
+    assert.deepStrictEqual(lines.slice(at('@@procs') + 1, at('@@files')), [
+      '999001\tdockerd\tS\t1\t0 0 0 0\t999001\t12345\t0::/system.slice/docker.service',
+      '999008\tev%09il%1B\tS\t1\t65534 65534 65534 65534\t999008\t777',
+    ]);
     assert.deepStrictEqual(lines.slice(at('@@files') + 1), [
       'DIR/proc/999001/uid_map:         0          0 4294967295',
       'DIR/plain:12',
       ...fs.readFileSync(mountinfo, 'utf8').trimEnd().split('\n').map((l) => `DIR/mountinfo:${l}`).map(clean),
     ]);
     const found = fs.readFileSync(det, 'utf8').split('\n').filter(Boolean).map(clean);
-    assert.deepStrictEqual(found.slice(0, want.length), want);
+    // Here the dockerd is root's own in the probe's (PID 50's) user and mount namespaces: T.
+    assert.deepStrictEqual(found.slice(0, want.length), want.map((l) => (l === 'U|999001|0 0 0 0' ? 'T|999001' : l)));
     // One entry per network namespace: the probe's own, then nsfs mounts (not one with an escape, not a
     // second mount of the same), then processes of the others.
     assert.deepStrictEqual(found.slice(want.length), ['N|4026531840|-', 'N|4026532300|/run/netns/blue', 'N|4026532500|/proc/70/ns/net']);
@@ -299,11 +343,13 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
       const det = path.join(dir, `det-${awk[0]}`);
       const stat = ['/proc/50/ns/net 4026531840', '/proc/70/ns/net 4026532500', ''].join('\n');
       const input = z === '1' ? stat : stat + trLines().toString();
-      const out = execFileSync(awk[0], [...awk.slice(1), '-v', `z=${z}`, '-v', `out=${det}`, '-v', 'cg=^0::', '-v', 'self=50', procAwk(), ...pids(), path.join(dir, 'plain')], { input, encoding: 'utf8', timeout: 10_000 });
+      const out = execFileSync(awk[0], [...awk.slice(1), '-v', `z=${z}`, '-v', `out=${det}`, '-v', 'cg=^0::', '-v', 'self=50', '-v', 'M=@@', procAwk(), ...pids(), path.join(dir, 'plain')], { input, encoding: 'utf8', timeout: 10_000 });
       const lines = out.trimEnd().split('\n').map(clean);
-      assert.deepStrictEqual(lines.slice(0, 4), ['@@nsp', '50 4026531840 - - - - - - -', '70 4026532500 - - - - - - -', '@@args']);
-      assert.ok(lines.includes('999006:arg with|newline'));
-      assert.ok(lines.includes('999001\tdockerd\tS\t1\t0\t999001\t0::/system.slice/docker.service'));
+      assert.deepStrictEqual(lines.slice(0, 4), ['@@nsp', '50 4026531840 - - - - - - -', '70 4026532500 - - - - - - -', `@@args ${z}`]);
+      // Through grep -z and tr (z=0), a newline inside an argument arrives as \037, escaped as such.
+      assert.ok(lines.includes(z === '1' ? '999006:arg with%0Anewline' : '999006:arg with%1Fnewline'));
+      assert.ok(lines.includes('999001\tdockerd\tS\t1\t0 0 0 0\t999001\t12345\t0::/system.slice/docker.service'));
+      assert.ok(lines.includes('999008\tev%09il%1B\tS\t1\t65534 65534 65534 65534\t999008\t777'));
       assert.strictEqual(lines[lines.length - 1], 'DIR/plain:12');
       const found = fs.readFileSync(det, 'utf8').split('\n').filter(Boolean).map(clean);
       assert.deepStrictEqual(found, [...want, 'N|4026531840|-', 'N|4026532500|/proc/70/ns/net']);
@@ -327,7 +373,7 @@ class ScriptedConnection implements HostConnection {
     this.argvs.push(argv);
     const out = this.outputs.shift() ?? '';
     // In two chunks, split inside the tree part, as a stream would.
-    const cut = Math.max(1, out.indexOf('@@tree-end') - 5);
+    const cut = Math.max(1, out.indexOf(mark('tree-end')) - 5);
     options?.onStdout?.(Buffer.from(out.slice(0, cut)));
     options?.onStdout?.(Buffer.from(out.slice(cut)));
     return { code: 0, stdout: out, stderr: '' };
@@ -340,8 +386,8 @@ class ScriptedConnection implements HostConnection {
 
 describe('discover: tree first, and the engine CLIs\' output reused while their databases are unchanged', () => {
   const base = (tail: string) =>
-    [
-      '@@nsx-probe 1',
+    probeText([
+      '@@nsx-probe 2',
       '@@host',
       'hostname=h',
       'shellpid=9999',
@@ -353,7 +399,10 @@ describe('discover: tree first, and the engine CLIs\' output reused while their 
       '/proc/40/status:PPid:\t1',
       '/proc/41/status:Name:\tsleep',
       '/proc/41/status:PPid:\t40',
+      '@@state-files',
       `/var/lib/containers/storage/overlay-containers/containers.json:[{"id":"${'a'.repeat(64)}","names":["p1"],"metadata":"{\\"image-name\\":\\"busybox\\"}"},{"id":"${'b'.repeat(64)}","names":["p2"],"metadata":"{}"}]`,
+      '@@engine-procs',
+      '40 ok',
       '@@cmdline',
       `/proc/40/cmdline:/usr/bin/conmon`,
       `/proc/40/cmdline:-c`,
@@ -365,7 +414,7 @@ describe('discover: tree first, and the engine CLIs\' output reused while their 
       ...tail.split('\n'),
       '@@end 1.2',
       '',
-    ].join('\n');
+    ].join('\n'));
   const fp = '/var/lib/containers/storage/libpod/bolt_state.db:11:32768:2026-11-30,20:11:06.1,+0000';
   const cli = `@@cli-fingerprint ${fp}\n@@podman - -\n[{"Id":"${'b'.repeat(64)}","Names":["p2"],"Image":"busybox","State":"created"}]`;
 
@@ -419,8 +468,10 @@ describe('discover: tree first, and the engine CLIs\' output reused while their 
   it('fires onTreeEnd once, with the sections read until the mark', () => {
     const calls: string[][] = [];
     const p = new ProbeStreamParser(undefined, (s) => calls.push(s.map((x) => x.name)));
-    p.feed('@@nsx-probe 1\n@@files\nx\n@@tree');
-    p.feed('-end 1\n@@netns 1 -\n@@end 2\n');
+    const t = probeText('@@nsx-probe\n@@files\nx\n@@tree-end 1\n@@netns 1 -\n@@end 2\n');
+    const cut = t.indexOf('-end 1');
+    p.feed(t.slice(0, cut));
+    p.feed(t.slice(cut));
     p.finishSections();
     assert.deepStrictEqual(calls, [['nsx-probe', 'files', 'tree-end']]);
   });

@@ -5,6 +5,7 @@ import { ProbeStreamParser, parseProbeOutput, unescapeMountField, unescapeStatus
 import { Snapshot } from '../../../src/model/snapshot';
 import { processChain, vethPeer, namespaceByInode, containerShares, namespaceEnterPath } from '../../../src/model/queries';
 import { REPO_ROOT } from './probeScriptSource';
+import { mark, probeText } from './probeFormat';
 
 const FIXTURES = path.join(REPO_ROOT, 'test/unit/discovery/fixtures');
 const fixture = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -221,7 +222,7 @@ describe('parseProbe: engines on the lab host (lab.probe.txt, captured with lab.
   it('shows a docker container once when containerd lists it again in namespace moby', () => {
     const c1 = s.containers.find((c) => c.name === 'lab-c1')!;
     const sock = '/run/nsx-lab/docker-exec/containerd/containerd.sock';
-    const moby = [
+    const moby = probeText([
       `@@ctr-containers ${sock} moby`,
       'CONTAINER    IMAGE    RUNTIME',
       `${c1.id}    -    io.containerd.runc.v2`,
@@ -231,8 +232,8 @@ describe('parseProbe: engines on the lab host (lab.probe.txt, captured with lab.
       `${c1.id}    ${c1.pid}    RUNNING`,
       `other-id-same-pid    ${c1.pid}    RUNNING`,
       '',
-    ].join('\n');
-    const at = text.indexOf('@@machines');
+    ].join('\n'));
+    const at = text.indexOf(mark('machines'));
     const s2 = parseProbeOutput(text.slice(0, at) + moby + text.slice(at));
     assert.deepStrictEqual(names(s2), names(s));
   });

@@ -11,6 +11,7 @@ import { parseProbeOutput } from '../../../src/discovery/parseProbe';
 import { ProcessInfo, Snapshot } from '../../../src/model/snapshot';
 import { PROBE_TS, readProbeSh, REPO_ROOT, renderProbeScriptTs } from './probeScriptSource';
 import { needTool } from '../../support/needTool';
+import { mark, markNames } from './probeFormat';
 
 describe('probe script', () => {
   it('probeScript.ts is generated from probe.sh', () => {
@@ -34,7 +35,7 @@ describe('probe script', () => {
       const r = spawnSync('sh', ['-c', PROBE_SCRIPT, 'sh', ...(scope === 'tree' ? ['--scope', 'tree'] : [])], { encoding: 'utf8', timeout: 50_000, maxBuffer: 64 * 1024 * 1024 });
       assert.strictEqual(r.status, 0, r.stderr);
       assert.strictEqual(r.stderr, '');
-      const marks = r.stdout.split('\n').filter((l) => /^@@(nsx-probe|nsp|args|procs|files|tree-end|end)\b/.test(l)).map((l) => l.split(' ')[0]);
+      const marks = markNames(r.stdout).filter((l) => /^@@(nsx-probe|nsp|args|procs|files|tree-end|end)$/.test(l));
       assert.deepStrictEqual([...new Set(marks)], ['@@nsx-probe', '@@nsp', '@@args', '@@procs', '@@files', '@@tree-end', '@@end']);
     });
   }
@@ -192,7 +193,7 @@ describe('discover', () => {
     assert.strictEqual(s.host.hostname, 'odd host');
     close({ code: 1, stdout: odd, stderr: 'late' });
 
-    const cut = odd.slice(0, odd.indexOf('@@end'));
+    const cut = odd.slice(0, odd.indexOf(mark('end')));
     const dropped: HostConnection = Object.assign(new FakeConnection(cut), {
       exec: async (_argv: readonly string[], options?: ExecOptions) => {
         options?.onStdout?.(Buffer.from(cut));

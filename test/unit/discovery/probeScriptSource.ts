@@ -23,12 +23,15 @@ export const PROBE_TS = path.join(REPO_ROOT, 'src/discovery/probeScript.ts');
 export function renderProbeScriptTs(probeSh: string): string {
   return `/**
  * The probe: one POSIX sh script (dash, bash and busybox ash) that reads everything the kernel isolates
- * on a host in a single exec and prints it as sections, each introduced by a line \`@@name args\`.
- * Section bodies never start with \`@@\`: process lines start with a PID (\`@@nsp\`, \`@@procs\`,
- * \`@@args\`, where a newline inside an argument is \\037) or a path (\`@@files\`; without awk the
- * older \`@@ns\`, \`@@cmdline\` and \`@@files\` lines of grep and stat, which parseProbe.ts still
- * reads), and JSON is single-line or indented. Parsed by parseProbe.ts; the format is private to these
- * files.
+ * on a host in a single exec and prints it as sections. Its first line is \`@@nsx-probe FORMAT TOKEN\`,
+ * the token read from the host's random source; every later mark is \`@@TOKEN NAME ARGS\`, and a line
+ * without the token is data, whatever it starts with. Every value another user or a container can
+ * choose (command-line arguments, task names, cgroup paths, file names, state-file lines) is printed
+ * escaped, "%" and each control character as %XX (probeText.ts undoes it), so no byte of it is
+ * structure. Engine processes count only when root runs them in the probe's own user and mount
+ * namespaces from a root-owned executable (\`@@TOKEN engine-procs\`), and the paths their arguments
+ * name only when root owns them (docs/security.md). Parsed by parseProbe.ts; the format is private to
+ * these files.
  *
  * GENERATED from probe.sh (edit that, then run
  * \`NSX_UPDATE_PROBE=1 npx mocha out/test/unit/discovery/probeScript.test.js\`).
@@ -44,7 +47,7 @@ export function renderProbeScriptTs(probeSh: string): string {
  */
 
 /** Bumped when the section format changes, so a parser never misreads another probe. */
-export const PROBE_FORMAT_VERSION = 1;
+export const PROBE_FORMAT_VERSION = 2;
 
 export const PROBE_SCRIPT: string = ${JSON.stringify(probeSh.replace(/^#!.*\n(#.*\n)*/, ''))};
 `;
