@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { needTool } from '../../support/needTool';
 import { mark, probeText } from './probeFormat';
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
