@@ -254,15 +254,16 @@ BEGIN { US = sprintf("%c", 31); escinit()
   smnt = nsv["/proc/" self, "mnt"]; susr = nsv["/proc/" self, "user"]
   if (out != "") print M "procs"
   for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d !~ /\/[0-9]+$/) continue
-    f = d "/status"; pn = ""; st = ""; pp = ""; uid = ""; nsp = ""
+    f = d "/status"; pn = ""; hn = 0; st = ""; pp = ""; uid = ""; nsp = ""
     while ((getline l < f) > 0) {
-      if (l ~ /^Name:/) pn = substr(l, 7)
+      if (l ~ /^Name:/) { pn = substr(l, 7); hn = 1 }
       else if (l ~ /^State:/) { st = substr(l, 8); sub(/ .*/, "", st) }
       else if (l ~ /^PPid:/) pp = substr(l, 7)
       else if (l ~ /^Uid:/) { uid = substr(l, 6); gsub(/\t/, " ", uid) }
       else if (l ~ /^NSpid:/) { nsp = substr(l, 8); gsub(/\t/, " ", nsp) } }
     close(f)
-    if (pn == "") continue
+    # A task may name itself "": it is listed all the same (gone is only a process without status).
+    if (!hn) continue
     q = d; sub(/.*\//, "", q)
     if (q in cand) {
       if (uid == "0 0 0 0" && smnt != "" && nsv[d, "mnt"] == smnt && nsv[d, "user"] == susr) emit("T" US q)
