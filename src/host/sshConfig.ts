@@ -12,7 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { LineType, parse as parseConfigText } from 'ssh-config';
 import { HostSpec, HostSpecError, parseHostSpec } from './hostSpec';
-import { wildcardMatch } from './knownHosts';
+import { defaultHostKeyAlgorithms, HostKeyAlgorithms, parseHostKeyAlgorithms, wildcardMatch } from './knownHosts';
 
 export type StrictHostKeyChecking = 'yes' | 'no' | 'accept-new' | 'ask';
 
@@ -34,8 +34,12 @@ export interface ResolvedHost {
   proxyCommand: string | null;
   userKnownHostsFiles: string[];
   globalKnownHostsFiles: string[];
-  /** HostKeyAlias: the name to look the host key up by instead of hostname. */
+  /** HostKeyAlias, lowercased as ssh does: the bare name to look up and record the host key by, instead of hostname and port. */
   hostKeyAlias: string | null;
+  /** HostKeyAlgorithms, assembled (+, -, ^, patterns) and limited to what ssh2 supports; the default when unset. */
+  hostKeyAlgorithms: HostKeyAlgorithms;
+  /** RevokedHostKeys with ~ and tokens expanded, or null when unset or "none". */
+  revokedHostKeys: string | null;
   strictHostKeyChecking: StrictHostKeyChecking;
   serverAliveInterval: number;
   serverAliveCountMax: number;
@@ -337,6 +341,8 @@ const SINGLE_KEYWORDS = new Set([
   'userknownhostsfile',
   'globalknownhostsfile',
   'hostkeyalias',
+  'hostkeyalgorithms',
+  'revokedhostkeys',
   'stricthostkeychecking',
   'serveraliveinterval',
   'serveralivecountmax',
@@ -459,7 +465,7 @@ function resolveOne(config: LoadedSshConfig, host: string, cli: ResolveOverrides
   const hostname = currentHostname(state);
   const port = s.has('port') ? parsePortSetting(s.get('port')!) : 22;
   const user = s.get('user')?.args[0] ?? config.localUser;
-  const hostKeyAlias = s.get('hostkeyalias')?.args[0] ?? null;
+  const hostKeyAlias = s.get('hostkeyalias')?.args[0].toLowerCase() ?? null;
   const tokens: Record<string, string> = {
     '%': '%',
     d: config.homeDir,
@@ -497,6 +503,25 @@ function resolveOne(config: LoadedSshConfig, host: string, cli: ResolveOverrides
     return setting.args.map((a) => toPath(a, setting));
   };
 
+  const revokedSetting = s.get('revokedhostkeys');
+  const revokedHostKeys =
+    revokedSetting && revokedSetting.args[0].toLowerCase() !== 'none' ? toPath(revokedSetting.args[0], revokedSetting) : null;
+  const algorithmsSetting = s.get('hostkeyalgorithms');
+  let hostKeyAlgorithms = defaultHostKeyAlgorithms();
+  if (algorithmsSetting) {
+    try {
+      hostKeyAlgorithms = parseHostKeyAlgorithms(algorithmsSetting.args[0]);
+    } catch (err) {
+      throw new SshConfigError((err as Error).message, algorithmsSetting.file, algorithmsSetting.line);
+    }
+    if (hostKeyAlgorithms.unsupported.length > 0) {
+      state.warnings.push(
+        `${where(algorithmsSetting)}: HostKeyAlgorithms ${hostKeyAlgorithms.unsupported.join(', ')} cannot be used here ` +
+          `(no host certificates or security keys); offering ${hostKeyAlgorithms.algorithms.join(', ')}.`,
+      );
+    }
+  }
+
   const jumpSetting = s.get('proxyjump');
   const jump = jumpSetting && jumpSetting.args[0]?.toLowerCase() !== 'none' ? jumpSetting : undefined;
   const proxyCommandSetting = s.get('proxycommand');
@@ -523,6 +548,8 @@ function resolveOne(config: LoadedSshConfig, host: string, cli: ResolveOverrides
     userKnownHostsFiles: knownHostsList('userknownhostsfile', ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']),
     globalKnownHostsFiles: knownHostsList('globalknownhostsfile', ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']),
     hostKeyAlias,
+    hostKeyAlgorithms,
+    revokedHostKeys,
     strictHostKeyChecking: s.has('stricthostkeychecking') ? parseStrict(s.get('stricthostkeychecking')!) : 'ask',
     serverAliveInterval: s.has('serveraliveinterval') ? parseTime(s.get('serveraliveinterval')!, 'ServerAliveInterval') : 0,
     serverAliveCountMax: s.has('serveralivecountmax') ? parseCount(s.get('serveralivecountmax')!) : 3,

@@ -25,7 +25,19 @@ import {
   PtyOptions,
   PtySize,
 } from './hostConnection';
-import { appendKnownHost, fingerprintSha256, formatKnownHostsLine, keyTypeOfBlob, verifyHostKey } from './knownHosts';
+import {
+  appendKnownHost,
+  fingerprintSha256,
+  formatKnownHostsLine,
+  hostKeyAlgorithmsFor,
+  KnownHostsEntry,
+  knownHostsName,
+  keyTypeOfBlob,
+  loadKnownHosts,
+  loadRevokedHostKeys,
+  RevokedHostKeys,
+  verifyHostKeyInEntries,
+} from './knownHosts';
 import { Logger, redact } from './log';
 import { decidePrivilege, fixedSudoPassword, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
 import { ResolvedHost } from './sshConfig';
@@ -98,7 +110,7 @@ export class SshConnection implements HostConnection {
   /** Secrets that worked, kept in memory so a reconnect needs no prompt. */
   private readonly passphrases = new Map<string, string>();
   private loginPassword: string | undefined;
-  /** Host keys the user trusted once (not written to known_hosts), by host:port. */
+  /** Host keys the user trusted once (not written to known_hosts), by known_hosts name (knownHostsName). */
   private readonly trustedOnce = new Map<string, Buffer>();
   private readonly log: Logger;
 
@@ -221,9 +233,36 @@ export class SshConnection implements HostConnection {
     return this.info;
   }
 
-  private connectHop(target: ResolvedHost, sock: NodeJS.ReadableStream | undefined, isFinal: boolean): Promise<Client> {
+  /**
+   * What the host key check needs, read before connecting: known_hosts (whose key types order the host
+   * key algorithms, as OpenSSH does) and the RevokedHostKeys file, which fails closed.
+   */
+  private async hostKeyContext(target: ResolvedHost): Promise<{ entries: KnownHostsEntry[]; revoked?: RevokedHostKeys; algorithms: string[] }> {
+    const name = knownHostsName(target.hostname, target.port, target.hostKeyAlias);
+    let entries: KnownHostsEntry[];
+    let revoked: RevokedHostKeys | undefined;
+    try {
+      const known = await loadKnownHosts([...target.userKnownHostsFiles, ...target.globalKnownHostsFiles]);
+      for (const p of known.problems) {
+        this.log.warn(`${p.file} line ${p.line} skipped: ${p.message}`);
+      }
+      entries = known.entries;
+      if (target.revokedHostKeys !== null) {
+        revoked = await loadRevokedHostKeys(target.revokedHostKeys);
+      }
+    } catch (e) {
+      this.log.error((e as Error).message);
+      throw new ConnectionError(`Cannot check the host key of ${name}: ${(e as Error).message}`, 'hostkey');
+    }
+    const algorithms = hostKeyAlgorithmsFor(target.hostKeyAlgorithms, entries, name);
+    this.log.debug(`host key algorithms for ${name}: ${algorithms.join(',')}`);
+    return { entries, revoked, algorithms };
+  }
+
+  private async connectHop(target: ResolvedHost, sock: NodeJS.ReadableStream | undefined, isFinal: boolean): Promise<Client> {
     const where = `${target.user}@${target.hostname}:${target.port}`;
     this.log.info(`connecting to ${where}${sock ? ' through the jump host' : ''}`);
+    const hostKeys = await this.hostKeyContext(target);
     return new Promise<Client>((resolve, reject) => {
       const client = new Client();
       let hostKeyFailure: ConnectionError | undefined;
@@ -274,8 +313,10 @@ export class SshConnection implements HostConnection {
         // ServerAliveInterval from ssh config wins; else the extension's keepalive setting (0 = off).
         keepaliveInterval: (target.serverAliveInterval || (this.options.keepaliveSeconds ?? 15)) * 1000,
         keepaliveCountMax: target.serverAliveCountMax ?? 3,
+        // Known key types first, so a host known by one key type is asked for that one (no first-use prompt).
+        algorithms: { serverHostKey: hostKeys.algorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
         hostVerifier: ((key: Buffer, verify: (ok: boolean) => void) => {
-          this.verifyHostKey(target, key).then(
+          this.verifyHostKey(target, key, hostKeys.entries, hostKeys.revoked).then(
             () => verify(true),
             (e: ConnectionError) => {
               hostKeyFailure = e;
@@ -293,20 +334,31 @@ export class SshConnection implements HostConnection {
     });
   }
 
-  private async verifyHostKey(target: ResolvedHost, key: Buffer): Promise<void> {
-    const host = target.hostKeyAlias ?? target.hostname;
+  private async verifyHostKey(target: ResolvedHost, key: Buffer, entries: readonly KnownHostsEntry[], revoked?: RevokedHostKeys): Promise<void> {
+    const alias = target.hostKeyAlias;
+    const host = alias ?? target.hostname;
     const port = target.port;
     const keyType = keyTypeOfBlob(key) ?? 'unknown';
     const fingerprint = fingerprintSha256(key);
     const files = target.userKnownHostsFiles;
-    const verdict = await verifyHostKey({ host, port, keyBlob: key }, [...files, ...target.globalKnownHostsFiles]);
-    const name = port === 22 ? host : `[${host}]:${port}`;
+    let verdict;
+    try {
+      verdict = verifyHostKeyInEntries({ host: target.hostname, port, hostKeyAlias: alias, keyBlob: key }, entries, revoked);
+    } catch (e) {
+      throw new ConnectionError(`The host key of ${target.hostname}:${port} cannot be checked: ${(e as Error).message}`, 'hostkey');
+    }
+    // As OpenSSH names it in known_hosts: the bare alias, or host / [host]:port.
+    const name = knownHostsName(target.hostname, port, alias);
     if (verdict.status === 'known') {
       return;
     }
     if (verdict.status === 'revoked') {
+      const where = verdict.line > 0 ? `${verdict.file}:${verdict.line}` : verdict.file;
+      this.log.error(`host key of ${name} (${keyType} ${fingerprint}) is revoked by ${where}`);
+      const listed = verdict.source === 'RevokedHostKeys' ? `listed in your RevokedHostKeys file ${where}` : `marked @revoked in ${where}`;
       throw new ConnectionError(
-        `The host key of ${name} (${keyType} ${fingerprint}) is marked revoked in ${verdict.file}:${verdict.line}. Refusing to connect.`,
+        `The host key of ${name} (${keyType} ${fingerprint}) is ${listed}. Refusing to connect: the key was revoked, so ` +
+          'someone else may be answering for this host. Ask its administrator for its current key.',
         'hostkey',
       );
     }
@@ -320,13 +372,20 @@ export class SshConnection implements HostConnection {
         'hostkey',
       );
     }
-    const once = this.trustedOnce.get(`${host}:${port}`);
+    const once = this.trustedOnce.get(name);
     if (once && once.equals(key)) {
       return;
     }
     const remember = async () => {
       const file = files[0];
-      await appendKnownHost(file, formatKnownHostsLine(host, port, keyType, key));
+      if (file === undefined) {
+        throw new ConnectionError(`The host key of ${name} cannot be remembered: UserKnownHostsFile is none.`, 'hostkey');
+      }
+      try {
+        await appendKnownHost(file, formatKnownHostsLine(target.hostname, port, keyType, key, { hostKeyAlias: alias }));
+      } catch (e) {
+        throw new ConnectionError((e as Error).message, 'hostkey');
+      }
       this.log.info(`added ${name} ${keyType} ${fingerprint} to ${file}`);
     };
     const strict = target.strictHostKeyChecking;
@@ -335,7 +394,7 @@ export class SshConnection implements HostConnection {
     }
     if (strict === 'no') {
       this.log.warn(`accepting unknown host key of ${name} (${keyType} ${fingerprint}): StrictHostKeyChecking ${strict}`);
-      this.trustedOnce.set(`${host}:${port}`, key);
+      this.trustedOnce.set(name, key);
       return;
     }
     if (strict === 'yes' || !this.options.prompts) {
@@ -352,7 +411,7 @@ export class SshConnection implements HostConnection {
       return remember();
     }
     if (choice === 'once') {
-      this.trustedOnce.set(`${host}:${port}`, key);
+      this.trustedOnce.set(name, key);
       return;
     }
     throw new ConnectionError(`Connection to ${name} cancelled: its host key was not trusted.`, 'hostkey');

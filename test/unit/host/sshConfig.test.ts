@@ -13,6 +13,7 @@ import {
   SshConfigError,
   SshConfigFs,
 } from '../../../src/host/sshConfig';
+import { DEFAULT_HOST_KEY_ALGORITHMS, defaultHostKeyAlgorithms } from '../../../src/host/knownHosts';
 
 const FIXTURES = path.resolve(__dirname, '../../../../test/unit/host/fixtures/sshConfig');
 const HOME = '/home/alice';
@@ -323,6 +324,40 @@ describe('sshConfig', () => {
       // Host lines take space-separated patterns; "f,g" is one literal pattern, no use in a picker.
       const c = await configOf('Host a b *.x !c\nHost a d?\nMatch host e\nHost f,g h\n');
       assert.deepStrictEqual(listConcreteHosts(c), ['a', 'b', 'h']);
+    });
+
+    it('reads HostKeyAlias lowercased, RevokedHostKeys with ~ and tokens, HostKeyAlgorithms assembled', async () => {
+      const text =
+        'Host web\n HostName 10.0.0.7\n Port 2222\n HostKeyAlias Web.Prod\n RevokedHostKeys ~/.ssh/revoked_%h_%p_%u_%k\n HostKeyAlgorithms +ssh-dss\n' +
+        'Host plain\n RevokedHostKeys none\n HostKeyAlgorithms ssh-ed25519-cert-v01@openssh.com,ssh-ed25519\n' +
+        'Host bad\n HostKeyAlgorithms ssh-ed25519,nonsense\n' +
+        'Host two\n RevokedHostKeys /a /b\n';
+      const c = await configOf(text);
+      const web = resolveHost(c, 'web');
+      assert.strictEqual(web.hostKeyAlias, 'web.prod');
+      assert.strictEqual(web.revokedHostKeys, `${HOME}/.ssh/revoked_10.0.0.7_2222_alice_web.prod`);
+      assert.deepStrictEqual(web.hostKeyAlgorithms, { algorithms: [...DEFAULT_HOST_KEY_ALGORITHMS, 'ssh-dss'], preferKnown: true, unsupported: [] });
+      const plain = resolveHost(c, 'plain');
+      assert.strictEqual(plain.revokedHostKeys, null);
+      assert.deepStrictEqual([plain.hostKeyAlgorithms.algorithms, plain.hostKeyAlgorithms.preferKnown], [['ssh-ed25519'], false]);
+      assert.match(plain.warnings[0], /line 9: HostKeyAlgorithms ssh-ed25519-cert-v01@openssh\.com cannot be used here/);
+      const other = resolveHost(c, 'other');
+      assert.deepStrictEqual([other.hostKeyAlias, other.revokedHostKeys, other.hostKeyAlgorithms], [null, null, defaultHostKeyAlgorithms()]);
+      assert.throws(() => resolveHost(c, 'bad'), (e: Error) => e instanceof SshConfigError && /line 11: HostKeyAlgorithms names unknown algorithms: nonsense/.test(e.message));
+      assert.throws(() => resolveHost(c, 'two'), /line 13: revokedhostkeys takes one value/);
+
+      // ssh -G agrees on the alias and prints RevokedHostKeys unexpanded (ssh expands it when connecting).
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-sshcfg-hk-'));
+      try {
+        const file = path.join(dir, 'config');
+        fs.writeFileSync(file, text.split('Host bad')[0]);
+        const theirs = sshG(file, 'web');
+        assert.strictEqual(theirs.get('hostkeyalias')?.[0], web.hostKeyAlias);
+        assert.strictEqual(theirs.get('revokedhostkeys')?.[0], '~/.ssh/revoked_%h_%p_%u_%k');
+        assert.strictEqual(sshG(file, 'plain').get('revokedhostkeys'), undefined, 'none is no file');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('parses config text from an editor buffer', async () => {
