@@ -7,6 +7,7 @@ import { localAvailable, LOCAL_HOST_LABEL } from '../host/localConnection';
 import { validateHostSpec } from '../host/hostSpec';
 import { listConcreteHosts, loadSshConfig } from '../host/sshConfig';
 import { NS_TYPES, NsType } from '../model/snapshot';
+import { displayLabel, displayMessage, displayText } from '../model/displayText';
 import { PidMapScope } from '../model/pidMap';
 import { PidMapPanels } from '../panels/pidMapPanel';
 import { openEnterTerminal, pickNamespaces } from '../terminal/enterTerminal';
@@ -88,7 +89,7 @@ export async function connectAndLoad(deps: CommandDeps, spec: string): Promise<H
   try {
     session = await deps.sessions.open(spec);
   } catch (e) {
-    void vscode.window.showErrorMessage(`Cannot connect to ${spec}: ${(e as Error).message}`, 'Show Log').then((a) => a && deps.log.show());
+    void vscode.window.showErrorMessage(displayMessage(`Cannot connect to ${spec}: ${(e as Error).message}`), 'Show Log').then((a) => a && deps.log.show());
     return undefined;
   }
   try {
@@ -98,7 +99,7 @@ export async function connectAndLoad(deps: CommandDeps, spec: string): Promise<H
     const hostKey = /host key/i.test(message);
     // The error is on the host item too; a dialog that cannot be shown (automation) must not lose it.
     const pick = await Promise.resolve(
-      vscode.window.showErrorMessage(hostKey ? message : `${session.label}: ${message}`, { modal: hostKey && /changed/i.test(message) }, 'Show Log', 'Retry'),
+      vscode.window.showErrorMessage(displayMessage(hostKey ? message : `${session.label}: ${message}`), { modal: hostKey && /changed/i.test(message) }, 'Show Log', 'Retry'),
     ).catch(() => undefined);
     if (pick === 'Show Log') deps.log.show();
     if (pick === 'Retry') return connectAndLoad(deps, spec);
@@ -156,7 +157,7 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
     try {
       return openEnterTerminal({ session, target, types });
     } catch (e) {
-      void vscode.window.showErrorMessage(`Enter Namespace on ${session.label}: ${(e as Error).message}`, 'Show Log').then((a) => a && log.show());
+      void vscode.window.showErrorMessage(displayMessage(`Enter Namespace on ${session.label}: ${(e as Error).message}`), 'Show Log').then((a) => a && log.show());
       return undefined;
     }
   };
@@ -172,8 +173,8 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
       const index = session.index!;
       const items: Array<vscode.QuickPickItem & { scope: PidMapScope }> = [
         { label: '$(vm) Whole host', scope: { kind: 'host' } },
-        ...index.snapshot.containers.filter((c) => c.pid).map((c) => ({ label: `$(box) ${c.name}`, description: `${c.engine} · PID ${c.pid}`, scope: { kind: 'container', id: c.id } as PidMapScope })),
-        ...index.namespacesOfType('pid').filter((n) => !n.initial).map((n) => ({ label: `$(symbol-namespace) pid:[${n.inode}]`, description: index.label('pid', n.inode), scope: { kind: 'pidns', inode: n.inode } as PidMapScope })),
+        ...index.snapshot.containers.filter((c) => c.pid).map((c) => ({ label: `$(box) ${displayLabel(c.name)}`, description: `${c.engine} · PID ${c.pid}`, scope: { kind: 'container', id: c.id } as PidMapScope })),
+        ...index.namespacesOfType('pid').filter((n) => !n.initial).map((n) => ({ label: `$(symbol-namespace) pid:[${n.inode}]`, description: displayLabel(index.label('pid', n.inode)), scope: { kind: 'pidns', inode: n.inode } as PidMapScope })),
       ];
       const pick = await vscode.window.showQuickPick(items, { title: 'Show PID Mapping', placeHolder: 'For a container, a PID namespace or the whole host' });
       if (!pick) return undefined;
@@ -197,7 +198,7 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     reg('nsExplorer.refreshHost', async (node?: Node) => {
       const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Refresh'));
-      await s?.refresh().catch((e: Error) => vscode.window.showErrorMessage(`${s.label}: ${e.message}`, 'Show Log').then((a) => a && log.show()));
+      await s?.refresh().catch((e: Error) => vscode.window.showErrorMessage(displayMessage(`${s.label}: ${e.message}`), 'Show Log').then((a) => a && log.show()));
     }),
     reg('nsExplorer.retryHost', async (node?: Node) => {
       const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Retry'));
@@ -212,7 +213,7 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
       });
       if (value !== undefined) {
         tree.setFilter({ text: value.trim() });
-        view.message = value.trim() ? `Filtered by "${value.trim()}"` : undefined;
+        view.message = value.trim() ? `Filtered by "${displayText(value.trim())}"` : undefined;
       }
     }),
     reg('nsExplorer.clearFilter', () => {
@@ -263,7 +264,7 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
       }
       if (c) {
         await vscode.env.clipboard.writeText(c.id);
-        vscode.window.setStatusBarMessage(`Copied the id of ${c.name}`, 3000);
+        vscode.window.setStatusBarMessage(`Copied the id of ${displayLabel(c.name)}`, 3000);
       }
       return c?.id;
     }),

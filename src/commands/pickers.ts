@@ -1,5 +1,6 @@
 /** QuickPicks that stand in for a tree node when a command runs from the palette. */
 import * as vscode from 'vscode';
+import { displayLabel, displayMessage } from '../model/displayText';
 import { NS_TYPES, NsType } from '../model/snapshot';
 import { EnterTarget } from '../workflows/enter';
 import { HostSession, HostSessions } from '../views/hostSessions';
@@ -18,7 +19,7 @@ export async function pickSession(sessions: HostSessions, purpose: string): Prom
     return list[0];
   }
   const pick = await vscode.window.showQuickPick(
-    list.map((s) => ({ label: s.label, description: s.state.kind, session: s })),
+    list.map((s) => ({ label: displayLabel(s.label), description: s.state.kind, session: s })),
     { title: purpose, placeHolder: 'Which host?' },
   );
   return pick?.session;
@@ -29,7 +30,7 @@ export async function ensureSnapshot(session: HostSession): Promise<boolean> {
     try {
       await session.refresh();
     } catch (e) {
-      void vscode.window.showErrorMessage(`Cannot read ${session.label}: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(displayMessage(`Cannot read ${session.label}: ${(e as Error).message}`));
       return false;
     }
   }
@@ -46,17 +47,17 @@ export async function pickEnterTarget(session: HostSession, title: string): Prom
   const running = index.snapshot.containers.filter((c) => c.pid && !c.sandboxed);
   if (running.length) {
     items.push({ label: 'Containers', kind: vscode.QuickPickItemKind.Separator });
-    items.push(...running.map((c): TargetItem => ({ label: `$(box) ${c.name}`, description: `${c.engine} · ${c.image} · PID ${c.pid}`, target: { kind: 'container', name: c.name } })));
+    items.push(...running.map((c): TargetItem => ({ label: `$(box) ${displayLabel(c.name)}`, description: displayLabel(`${c.engine} · ${c.image} · PID ${c.pid}`), target: { kind: 'container', name: c.name } })));
   }
   if (index.snapshot.netns.length) {
     items.push({ label: 'Named network namespaces', kind: vscode.QuickPickItemKind.Separator });
-    items.push(...index.snapshot.netns.map((n): TargetItem => ({ label: `$(globe) ${n.name}`, description: `net:[${n.inode}]`, target: { kind: 'netns', name: n.name } })));
+    items.push(...index.snapshot.netns.map((n): TargetItem => ({ label: `$(globe) ${displayLabel(n.name)}`, description: `net:[${n.inode}]`, target: { kind: 'netns', name: n.name } })));
   }
   items.push({ label: 'Namespaces', kind: vscode.QuickPickItemKind.Separator });
   for (const t of NS_TYPES) {
     for (const n of index.namespacesOfType(t as NsType)) {
       if (n.initial || (n.pids.length === 0 && n.nsfsPaths.length === 0)) continue;
-      items.push({ label: `$(symbol-namespace) ${t}:[${n.inode}]`, description: `${index.label(t, n.inode)} · ${n.pids.length} processes`, target: { kind: 'namespace', type: t, inode: n.inode } });
+      items.push({ label: `$(symbol-namespace) ${t}:[${n.inode}]`, description: displayLabel(`${index.label(t, n.inode)} · ${n.pids.length} processes`), target: { kind: 'namespace', type: t, inode: n.inode } });
     }
   }
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
@@ -80,7 +81,7 @@ export async function pickNamespaceInode(session: HostSession, title: string): P
   if (!index) return undefined;
   const items = index.snapshot.namespaces.map((n) => ({
     label: `${n.type}:[${n.inode}]`,
-    description: `${index.label(n.type, n.inode)} · ${n.pids.length} processes`,
+    description: displayLabel(`${index.label(n.type, n.inode)} · ${n.pids.length} processes`),
     inode: n.inode,
   }));
   const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Namespace (type a type, inode or holder)', matchOnDescription: true });
@@ -93,7 +94,7 @@ export async function pickContainer(session: HostSession, title: string, running
   if (!index) return undefined;
   const items = index.snapshot.containers
     .filter((c) => !runningOnly || c.pid)
-    .map((c) => ({ label: `$(box) ${c.name}`, description: `${c.engine} · ${c.state}${c.pid ? ` · PID ${c.pid}` : ''}`, container: c }));
+    .map((c) => ({ label: `$(box) ${displayLabel(c.name)}`, description: displayLabel(`${c.engine} · ${c.state}${c.pid ? ` · PID ${c.pid}` : ''}`), container: c }));
   const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Container', matchOnDescription: true });
   return pick?.container;
 }
@@ -104,7 +105,7 @@ export async function pickVeth(session: HostSession, title: string) {
   if (!index) return undefined;
   const items = index.snapshot.interfaces
     .filter((i) => i.kind === 'veth' && i.peer)
-    .map((i) => ({ label: `$(plug) ${i.name}`, description: `in ${index.netLabel(i.ns)} ↔ ${index.interface(i.peer!.ns, i.peer!.ifindex)?.name ?? '?'} in ${index.netLabel(i.peer!.ns)}`, iface: i }));
+    .map((i) => ({ label: `$(plug) ${displayLabel(i.name)}`, description: displayLabel(`in ${index.netLabel(i.ns)} ↔ ${index.interface(i.peer!.ns, i.peer!.ifindex)?.name ?? '?'} in ${index.netLabel(i.peer!.ns)}`), iface: i }));
   const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'veth end', matchOnDescription: true });
   return pick?.iface;
 }

@@ -5,6 +5,8 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { probeCapabilities } from '../cli/netnsCommands';
+import { Logger } from '../host/log';
+import { displayLabel, displayLines, displayMessage, displayText } from '../model/displayText';
 import { HostCapabilities, validateInterfaceName, validateNetnsName, WorkflowError, parseCidr } from '../workflows/validate';
 import { executeWorkflow, formatReport } from '../workflows/execute';
 import { FileJournalStore, Journal } from '../workflows/journal';
@@ -28,7 +30,13 @@ import { ensureSnapshot, pickSession } from './pickers';
 
 type EndpointPick = vscode.QuickPickItem & { endpoint: string };
 
-/** The endpoint text (`host`, `netns:NAME`, `container:NAME`) a node stands for. */
+/** Previews, reports and ping results go to the log through a Logger: secrets masked, host text escaped. */
+const wlog = new Logger('workflows');
+
+/**
+ * The endpoint text (`host`, `netns:NAME`, `container:ENGINE:ID`) a node stands for. Containers go by
+ * engine and id: a name may be another container's too.
+ */
 export function endpointOfNode(session: HostSession, node: Node | undefined): string | undefined {
   const index = session.index;
   if (!index || !node) return undefined;
@@ -59,12 +67,12 @@ async function pickEndpoint(session: HostSession, title: string, exclude?: strin
   const index = session.index!;
   const items: EndpointPick[] = [{ label: '$(home) host', description: "the host's own network namespace", endpoint: 'host' }];
   for (const n of index.snapshot.netns) {
-    items.push({ label: `$(globe) ${n.name}`, description: `named netns · net:[${n.inode}]`, endpoint: `netns:${n.name}` });
+    items.push({ label: `$(globe) ${displayLabel(n.name)}`, description: `named netns · net:[${n.inode}]`, endpoint: `netns:${n.name}` });
   }
   for (const c of index.snapshot.containers.filter((x) => x.pid && !x.sandboxed)) {
-    items.push({ label: `$(box) ${c.name}`, description: `${c.engine} container · net:[${c.ns.net ?? '?'}]`, endpoint: `container:${c.name}` });
+    items.push({ label: `$(box) ${displayLabel(c.name)}`, description: `${c.engine} container · net:[${c.ns.net ?? '?'}]`, endpoint: `container:${c.name}` });
   }
-  const pick = await vscode.window.showQuickPick(items.filter((i) => i.endpoint !== exclude), { title, placeHolder: 'The host, a named network namespace or a running container' });
+  const pick = await vscode.window.showQuickPick(items.filter((i) => i.endpoint !== exclude), { title: displayLabel(title), placeHolder: 'The host, a named network namespace or a running container' });
   return pick?.endpoint;
 }
 
@@ -73,10 +81,14 @@ async function pickInterface(session: HostSession, endpoint: string, title: stri
   const inode = endpointInode(session, endpoint);
   const ifaces = inode === undefined ? [] : index.interfacesIn(inode).filter((i) => i.kind !== 'loopback' && i.name !== 'lo');
   const pick = await vscode.window.showQuickPick(
-    ifaces.map((i) => ({ label: i.name, description: `${i.kind} · ${i.state}${i.addresses.length ? ' · ' + i.addresses.map((a) => `${a.address}/${a.prefixLen}`).join(', ') : ''}` })),
-    { title, placeHolder: `Interface in ${endpoint}` },
+    ifaces.map((i) => ({
+      label: displayLabel(i.name),
+      description: displayLabel(`${i.kind} · ${i.state}${i.addresses.length ? ' · ' + i.addresses.map((a) => `${a.address}/${a.prefixLen}`).join(', ') : ''}`),
+      name: i.name,
+    })),
+    { title: displayLabel(title), placeHolder: displayText(`Interface in ${endpoint}`) },
   );
-  return pick?.label;
+  return pick?.name;
 }
 
 function endpointInode(session: HostSession, endpoint: string): number | undefined {
@@ -102,7 +114,7 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
     const s = node ? sessions.get(node.hostId) : await pickSession(sessions, purpose);
     if (!s || !(await ensureSnapshot(s))) return undefined;
     if (s.info?.privilege === 'limited') {
-      void vscode.window.showErrorMessage(`${purpose} needs root on ${s.label}, and this connection has neither root nor sudo. Nothing was changed.`);
+      void vscode.window.showErrorMessage(displayMessage(`${purpose} needs root on ${s.label}, and this connection has neither root nor sudo. Nothing was changed.`));
       return undefined;
     }
     return s;
@@ -120,43 +132,43 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
   const showRejection = (s: HostSession, e: unknown, purpose: string): void => {
     const message = (e as Error).message;
     if (e instanceof WorkflowError) {
-      void vscode.window.showErrorMessage(`${purpose}: ${message} Nothing was changed on ${s.label}.`);
+      void vscode.window.showErrorMessage(displayMessage(`${purpose}: ${message} Nothing was changed on ${s.label}.`));
     } else {
-      void vscode.window.showErrorMessage(`${purpose} on ${s.label}: ${message}`, 'Show Log').then((a) => a && log.show());
+      void vscode.window.showErrorMessage(displayMessage(`${purpose} on ${s.label}: ${message}`), 'Show Log').then((a) => a && log.show());
     }
   };
 
   /** Preview, confirm, run as one transaction, journal, refresh, report. Returns whether it applied. */
   const runPlanned = async (s: HostSession, wf: Workflow, extraButtons: string[] = []): Promise<boolean | string> => {
     const preview = renderPreview(wf);
-    log.info(`preview of "${wf.title}" on ${s.label}:\n${preview}`);
+    wlog.info(`preview of "${wf.title}" on ${s.label}:\n${preview}`);
     const pick = await vscode.window.showInformationMessage(
-      `${wf.title} on ${s.label}?`,
-      { modal: true, detail: `These commands will run${wf.steps.some((x) => x.needsRoot) ? ' (marked: as root)' : ''}:\n\n${preview}${wf.notes?.length ? `\n\n${wf.notes.join('\n')}` : ''}` },
+      displayText(`${wf.title} on ${s.label}?`),
+      { modal: true, detail: displayLines(`These commands will run${wf.steps.some((x) => x.needsRoot) ? ' (marked: as root)' : ''}:\n\n${preview}${wf.notes?.length ? `\n\n${wf.notes.join('\n')}` : ''}`) },
       'Run',
       ...extraButtons,
     );
     if (pick !== 'Run') return pick ?? false;
     const report = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: wf.title, cancellable: false },
-      (progress) => executeWorkflow(s.conn, wf, { onStep: (i, step) => progress.report({ message: `${i + 1}/${wf.steps.length}: ${step.description}` }) }),
+      { location: vscode.ProgressLocation.Notification, title: displayLabel(wf.title), cancellable: false },
+      (progress) => executeWorkflow(s.conn, wf, { onStep: (i, step) => progress.report({ message: displayLabel(`${i + 1}/${wf.steps.length}: ${step.description}`) }) }),
     );
     const text = formatReport(report, s.label);
-    log.info(text);
+    wlog.info(text);
     if (report.applied) await journal.record(s.id, report.applied);
     await s.refresh().catch(() => undefined);
     if (!report.ok) {
-      void vscode.window.showErrorMessage(`${wf.title} failed on ${s.label}; ${report.rolledBack.length ? 'what was done has been rolled back' : 'nothing was changed'}.`, { modal: true, detail: text });
+      void vscode.window.showErrorMessage(displayText(`${wf.title} failed on ${s.label}; ${report.rolledBack.length ? 'what was done has been rolled back' : 'nothing was changed'}.`), { modal: true, detail: displayLines(text) });
       return false;
     }
     if (report.postCheck) {
       const ok = report.postCheck.ok;
       const summary = report.postCheck.ping ? formatPingResult(report.postCheck.ping) : report.postCheck.output.trim();
-      const msg = `${wf.title}: done. Ping ${ok ? 'succeeded' : 'FAILED'}: ${summary}`;
+      const msg = displayMessage(`${wf.title}: done. Ping ${ok ? 'succeeded' : 'FAILED'}: ${summary}`);
       if (ok) void vscode.window.showInformationMessage(msg, 'Undo').then((a) => a && vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }));
       else void vscode.window.showWarningMessage(msg, 'Undo', 'Show Log').then((a) => (a === 'Undo' ? vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }) : a && log.show()));
     } else {
-      void vscode.window.showInformationMessage(`${wf.title}: done on ${s.label}.`, 'Undo').then((a) => a && vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }));
+      void vscode.window.showInformationMessage(displayMessage(`${wf.title}: done on ${s.label}.`), 'Undo').then((a) => a && vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }));
     }
     return true;
   };
@@ -203,10 +215,10 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
     cmd('nsExplorer.deleteNetns', 'Delete Network Namespace', async (node, s) => {
       let ep = endpointOfNode(s, node);
       if (!ep?.startsWith('netns:')) {
-        const items = s.index!.snapshot.netns.map((n) => ({ label: n.name, description: `net:[${n.inode}]` }));
+        const items = s.index!.snapshot.netns.map((n) => ({ label: displayLabel(n.name), description: `net:[${n.inode}]`, name: n.name }));
         const pick = await vscode.window.showQuickPick(items, { title: 'Delete Network Namespace', placeHolder: 'Which named network namespace?' });
         if (!pick) return;
-        ep = `netns:${pick.label}`;
+        ep = `netns:${pick.name}`;
       }
       const name = ep.slice(6);
       const caps = await capabilities(s);
@@ -215,7 +227,7 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
         wf = planDeleteNetns(s.snapshot!, name, { capabilities: caps });
       } catch (e) {
         if (!(e instanceof WorkflowError) || e.code !== 'netns-busy') throw e;
-        const force = await vscode.window.showWarningMessage(`${name} still has processes in it.`, { modal: true, detail: `${e.message}\n\nDeleting the name does not end those processes; the namespace lives on while they hold it.` }, 'Delete Anyway');
+        const force = await vscode.window.showWarningMessage(displayText(`${name} still has processes in it.`), { modal: true, detail: `${displayLines(e.message)}\n\nDeleting the name does not end those processes; the namespace lives on while they hold it.` }, 'Delete Anyway');
         if (force !== 'Delete Anyway') return;
         wf = planDeleteNetns(s.snapshot!, name, { capabilities: caps, force: true });
       }
@@ -247,7 +259,7 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
       const iface = interfaceOfNode(s, node) ?? (await pickInterface(s, ep, 'Assign Address'));
       if (!iface) return;
       const cidr = await vscode.window.showInputBox({
-        title: `Assign Address to ${iface} in ${ep}`,
+        title: displayLabel(`Assign Address to ${iface} in ${ep}`),
         prompt: 'An IPv4 or IPv6 address with its prefix length, e.g. 10.200.7.1/24 or fd00:200::1/64',
         validateInput: (v) => {
           try {
@@ -266,18 +278,18 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
     cmd('nsExplorer.pingFromNamespace', 'Ping from Namespace', async (node, s) => {
       const from = endpointOfNode(s, node) ?? (await pickEndpoint(s, 'Ping from which namespace?'));
       if (!from) return;
-      const address = await vscode.window.showInputBox({ title: `Ping from ${from}`, prompt: 'Address to ping (IPv4 or IPv6)', placeHolder: '10.200.1.2' });
+      const address = await vscode.window.showInputBox({ title: displayLabel(`Ping from ${from}`), prompt: 'Address to ping (IPv4 or IPv6)', placeHolder: '10.200.1.2' });
       if (!address) return;
       const cfg = vscode.workspace.getConfiguration('nsExplorer.workflows');
       const check = planPing(s.snapshot!, from, address.trim(), { count: cfg.get('pingCount', 3), timeoutSec: cfg.get('pingTimeoutSeconds', 2), capabilities: await capabilities(s) });
-      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: check.description }, () =>
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: displayLabel(check.description) }, () =>
         s.conn.exec(check.argv, { privileged: check.needsRoot, timeoutMs: check.timeoutMs }),
       );
       const parsed = parsePingOutput(r.stdout + r.stderr);
       const text = parsed ? `${check.description}: ${formatPingResult(parsed)}` : `${check.description} failed: ${(r.stderr || r.stdout).trim()}`;
-      log.info(text);
-      if (parsed && parsed.received > 0) void vscode.window.showInformationMessage(text);
-      else void vscode.window.showWarningMessage(text, 'Show Log').then((a) => a && log.show());
+      wlog.info(text);
+      if (parsed && parsed.received > 0) void vscode.window.showInformationMessage(displayMessage(text));
+      else void vscode.window.showWarningMessage(displayMessage(text), 'Show Log').then((a) => a && log.show());
       return parsed;
     }),
     cmd('nsExplorer.connectNamespaces', 'Connect Namespaces', async (node, s) => {
@@ -312,16 +324,16 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
       const entries = await journal.list(s.id);
       const last = entries[entries.length - 1];
       if (!last) {
-        void vscode.window.showInformationMessage(`Nothing to undo on ${s.label}.`);
+        void vscode.window.showInformationMessage(displayMessage(`Nothing to undo on ${s.label}.`));
         return;
       }
       const detail = last.undo.map((u) => `• ${u.description}`).join('\n');
-      const ok = await vscode.window.showWarningMessage(`Undo "${last.title}" on ${s.label}?`, { modal: true, detail }, 'Undo');
+      const ok = await vscode.window.showWarningMessage(displayText(`Undo "${last.title}" on ${s.label}?`), { modal: true, detail: displayLines(detail) }, 'Undo');
       if (ok !== 'Undo') return;
       const r = await journal.undoLast(s.id, s.conn);
       await s.refresh().catch(() => undefined);
-      if (r.ok) void vscode.window.showInformationMessage(`Undid "${last.title}" on ${s.label}.`);
-      else void vscode.window.showErrorMessage(`Undo of "${last.title}" stopped: ${r.ran.find((x) => !x.ok)?.message ?? 'a step failed'}. ${r.remaining.length} step(s) remain; fix the cause and undo again.`);
+      if (r.ok) void vscode.window.showInformationMessage(displayMessage(`Undid "${last.title}" on ${s.label}.`));
+      else void vscode.window.showErrorMessage(displayMessage(`Undo of "${last.title}" stopped: ${r.ran.find((x) => !x.ok)?.message ?? 'a step failed'}. ${r.remaining.length} step(s) remain; fix the cause and undo again.`));
       return r;
     }),
   ];
@@ -329,7 +341,7 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
 
 async function askIfName(title: string, value: string): Promise<string | undefined> {
   return vscode.window.showInputBox({
-    title,
+    title: displayLabel(title),
     value,
     prompt: 'An interface name: 1 to 15 bytes, no spaces, "/" or ":"',
     validateInput: (v) => {

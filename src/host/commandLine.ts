@@ -84,22 +84,228 @@ export function remoteCommandLine(argv: readonly string[], mode: PrivilegeMode):
 }
 
 /**
- * The command line of an interactive terminal. A PTY session's close hangs up its processes, so no guard
- * is needed. With a sudo password, echo is turned off and `readyMarker` printed: the caller writes the
- * password line only once it sees the marker, because a password that reaches the terminal before
- * `stty -echo` has run is echoed on screen. Once sudo has read it, echo is restored and the marker printed
- * again: input typed before that would be discarded by sudo, so the caller holds it until then.
+ * The two markers of a terminal whose sudo reads a password the extension holds. Each holds one `%`, and
+ * the command line carries it as `%%`: sudo's prompt expansion (`-p`) and printf turn that into the `%`
+ * the caller looks for, so the marker as printed appears nowhere in the command line itself, not even
+ * when a login shell traces or echoes what it runs (`set -x`, `set -v`) or someone reads its argv.
  */
-export function ptyCommandLine(argv: readonly string[], mode: PrivilegeMode, readyMarker?: string): string {
+export interface PtySudoMarkers {
+  /** sudo's prompt: seeing it means sudo itself is reading the password now. */
+  prompt: string;
+  /** Printed as root once sudo is done with the terminal. */
+  ready: string;
+}
+
+const MARKER = /^nsx-(pass|ready)-[0-9a-f]{4,}%[0-9a-f]{4,}$/;
+
+/** Markers for one terminal from a random hex token (at least 8 hex digits). */
+export function ptySudoMarkers(token: string): PtySudoMarkers {
+  if (!/^[0-9a-f]{8,}$/.test(token)) {
+    throw new Error('A terminal marker token must be at least 8 hex digits.');
+  }
+  const half = Math.floor(token.length / 2);
+  const [a, b] = [token.slice(0, half), token.slice(half)];
+  return { prompt: `nsx-pass-${a}%${b}`, ready: `nsx-ready-${a}%${b}` };
+}
+
+/**
+ * The command line of an interactive terminal. A PTY session's close hangs up its processes, so no guard
+ * is needed.
+ *
+ * With a sudo password (mode `sudo-password` and `markers`), the password must reach sudo and nothing
+ * else: not the shell in the target (where sudo asks for nothing, because the rule became NOPASSWD or a
+ * credential is cached since the connection was made) and not the screen. So sudo runs with `-k` (no
+ * cached credential) and `-S -p PROMPT`, and the caller writes the password only once sudo's own prompt
+ * has arrived: then sudo is reading it. Where sudo asks nothing, no prompt comes, the password is never
+ * written, and the `ready` marker, printed once sudo has started the command, tells the caller that the
+ * terminal is the target's. Echo is off until then (`stty -echo` first; sudo also turns it off while it
+ * reads), and input typed before that is held by the caller, because sudo would read it as the password.
+ * See `PtySudoGate` for the caller's side.
+ *
+ * With mode `sudo-password` but no markers, sudo asks the user on the terminal itself; the extension
+ * writes nothing for it.
+ */
+export function ptyCommandLine(argv: readonly string[], mode: PrivilegeMode, markers?: PtySudoMarkers): string {
   if (mode.kind === 'sudo-password') {
-    const ready = readyMarker ? `printf %s ${quoteArg(readyMarker)}; ` : '';
-    const inner = withPrivilege(
-      readyMarker
-        ? ['sh', '-c', 'stty echo 2>/dev/null; printf %s "$1"; shift; exec "$@"', 'nsx-term', readyMarker, ...argv]
-        : ['sh', '-c', 'stty echo 2>/dev/null; exec "$@"', 'nsx-term', ...argv],
-      mode,
-    );
-    return `stty -echo 2>/dev/null; ${ready}exec ${commandLine(inner)}`;
+    if (!markers) {
+      return `exec ${commandLine(['sudo', '-k', '--', ...argv])}`;
+    }
+    if (!MARKER.test(markers.prompt) || !MARKER.test(markers.ready) || markers.prompt === markers.ready) {
+      throw new Error('Terminal markers must come from ptySudoMarkers.');
+    }
+    const inner = [
+      'sudo', '-k', '-S', '-p', markers.prompt.replace('%', '%%'), '--',
+      'sh', '-c', 'stty echo 2>/dev/null; printf "$1"; shift; exec "$@"', 'nsx-term', markers.ready.replace('%', '%%'),
+      ...argv,
+    ];
+    return `stty -echo 2>/dev/null; exec ${commandLine(inner)}`;
   }
   return `exec ${commandLine(withPrivilege(argv, mode))}`;
+}
+
+export interface PtySudoGateIo {
+  /** Write to the terminal's input (the remote side). */
+  toRemote(data: string | Buffer): void;
+  /** Show terminal output to the user. */
+  toUser(data: Buffer): void;
+}
+
+export interface PtySudoGateOptions {
+  /** Shown in place of sudo's prompt when the user must answer it (sudo asked again). */
+  promptText?: string;
+  /** Output held while waiting for the markers before giving up (default 64 KiB). */
+  maxHeld?: number;
+  /** Called once when the gate stops waiting for the markers without having seen `ready`. */
+  onGiveUp?(why: string): void;
+}
+
+/**
+ * The caller's side of `ptyCommandLine` with a sudo password, between a terminal's output and input:
+ *
+ * - `waiting` (from the start): output and input are held. At sudo's prompt marker the password line is
+ *   written, once; the marker is dropped. At the ready marker the held output is shown, the held input
+ *   written, and the gate is `open`.
+ * - A second prompt (the password was refused) or `giveUp` (no marker in time, too much output) turn it
+ *   `manual`: output and new input flow (the user answers sudo), the password is never written again, a
+ *   prompt marker is shown as `promptText`, and the ready marker opens the gate. Input typed before was
+ *   meant for the target, not for sudo: it stays held until the gate opens.
+ * - `open`: output and input pass unchanged; nothing is looked for any more.
+ *
+ * The password is kept only until it is written or the gate stops waiting.
+ */
+export class PtySudoGate {
+  private mode: 'waiting' | 'manual' | 'open' = 'waiting';
+  private held = Buffer.alloc(0);
+  private readonly queued: Array<string | Buffer> = [];
+  private password: string | undefined;
+  private written = false;
+  private readonly prompt: Buffer;
+  private readonly ready: Buffer;
+
+  constructor(
+    markers: PtySudoMarkers,
+    password: string,
+    private readonly io: PtySudoGateIo,
+    private readonly options: PtySudoGateOptions = {},
+  ) {
+    this.password = password;
+    this.prompt = Buffer.from(markers.prompt);
+    this.ready = Buffer.from(markers.ready);
+  }
+
+  get state(): 'waiting' | 'manual' | 'open' {
+    return this.mode;
+  }
+
+  /** Whether the password was written (it is then no longer kept). */
+  get passwordWritten(): boolean {
+    return this.written;
+  }
+
+  output(chunk: Buffer): void {
+    if (this.mode === 'open') {
+      this.io.toUser(chunk);
+      return;
+    }
+    this.held = Buffer.concat([this.held, chunk]);
+    this.scan();
+    if (this.mode === 'waiting' && this.held.length > (this.options.maxHeld ?? 65_536)) {
+      this.giveUp('no sign from sudo in the first output of the terminal');
+    }
+  }
+
+  input(data: string | Buffer): void {
+    if (this.mode === 'waiting') {
+      this.queued.push(data);
+    } else {
+      this.io.toRemote(data);
+    }
+  }
+
+  /** Stop waiting for sudo: the user sees what there is and answers sudo, if it asks, themselves. */
+  giveUp(why: string): void {
+    if (this.mode !== 'waiting') {
+      return;
+    }
+    this.password = undefined;
+    this.mode = 'manual';
+    this.options.onGiveUp?.(why);
+    this.scan();
+  }
+
+  /** At the end of the session: what is still held. */
+  end(): Buffer {
+    const rest = this.held;
+    this.held = Buffer.alloc(0);
+    this.password = undefined;
+    this.queued.length = 0;
+    return rest;
+  }
+
+  private releaseInput(): void {
+    for (const q of this.queued.splice(0)) {
+      this.io.toRemote(q);
+    }
+  }
+
+  private scan(): void {
+    while (this.mode !== 'open') {
+      const p = this.held.indexOf(this.prompt);
+      const r = this.held.indexOf(this.ready);
+      if (r >= 0 && (p < 0 || r < p)) {
+        const before = this.held.subarray(0, r);
+        const after = this.held.subarray(r + this.ready.length);
+        this.held = Buffer.alloc(0);
+        this.mode = 'open';
+        this.password = undefined;
+        this.show(before);
+        this.releaseInput();
+        this.show(after);
+        return;
+      }
+      if (p < 0) {
+        break;
+      }
+      const before = this.held.subarray(0, p);
+      const after = this.held.subarray(p + this.prompt.length);
+      if (this.mode === 'waiting' && !this.written && this.password !== undefined) {
+        // sudo printed its prompt: it reads the password line now.
+        this.io.toRemote(`${this.password}\n`);
+        this.password = undefined;
+        this.written = true;
+        this.held = Buffer.concat([before, after]);
+        continue;
+      }
+      if (this.mode === 'waiting') {
+        // Asked again: the password was refused. The user answers from here on.
+        this.mode = 'manual';
+        this.password = undefined;
+        this.options.onGiveUp?.('sudo asked for the password again');
+      }
+      this.show(Buffer.concat([before, Buffer.from(this.options.promptText ?? '[sudo] password: ')]));
+      this.held = after;
+    }
+    if (this.mode === 'manual') {
+      // Show everything but a tail that may be the start of a marker split across chunks.
+      const keep = Math.max(partialTail(this.held, this.prompt), partialTail(this.held, this.ready));
+      this.show(this.held.subarray(0, this.held.length - keep));
+      this.held = this.held.subarray(this.held.length - keep);
+    }
+  }
+
+  private show(data: Buffer): void {
+    if (data.length > 0) {
+      this.io.toUser(Buffer.from(data));
+    }
+  }
+}
+
+/** The length of the longest end of `buf` that is a proper start of `marker`. */
+function partialTail(buf: Buffer, marker: Buffer): number {
+  for (let n = Math.min(buf.length, marker.length - 1); n > 0; n--) {
+    if (buf.subarray(buf.length - n).equals(marker.subarray(0, n))) {
+      return n;
+    }
+  }
+  return 0;
 }

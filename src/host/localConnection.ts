@@ -19,8 +19,8 @@ import {
   PtyChannel,
   PtyOptions,
 } from './hostConnection';
-import { Logger } from './log';
-import { decidePrivilege, fixedSudoPassword, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
+import { Logger, SecretScope } from './log';
+import { decidePrivilege, fixedSudoPassword, forgetPrivilege, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
 
 export const LOCAL_HOST_ID = 'local';
 export const LOCAL_HOST_LABEL = 'This machine';
@@ -45,6 +45,8 @@ export class LocalConnection implements HostConnection {
   private privilege: PrivilegeDecision | undefined;
   private pending: Promise<HostInfo> | undefined;
   private readonly log = new Logger('local');
+  /** The sudo passwords tried, masked in the log until dispose. */
+  private readonly redaction = new SecretScope();
 
   constructor(private readonly options: LocalConnectionOptions = {}) {}
 
@@ -80,6 +82,7 @@ export class LocalConnection implements HostConnection {
       prompts: fixed !== undefined ? fixedSudoPassword(fixed) : this.options.prompts,
       secrets: this.options.secrets,
       log: this.log,
+      redaction: this.redaction,
     });
     this.setState({ kind: 'connected' });
     return { label: this.label, user: this.privilege.user, uid: this.privilege.uid, privilege: this.privilege.level };
@@ -129,6 +132,8 @@ export class LocalConnection implements HostConnection {
   }
 
   dispose(): void {
+    forgetPrivilege(this.privilege, this.redaction);
+    this.options.sudoPassword = undefined;
     this.setState({ kind: 'disposed' });
     this.stateEmitter.dispose();
   }

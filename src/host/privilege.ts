@@ -4,7 +4,7 @@
  */
 import { PrivilegeMode } from './commandLine';
 import { ExecResult, PrivilegeLevel } from './hostConnection';
-import { Logger } from './log';
+import { Logger, redact, SecretScope } from './log';
 
 export type SudoSetting = 'auto' | 'always' | 'never';
 
@@ -27,7 +27,7 @@ export interface PrivilegeDecision {
   user: string;
   level: PrivilegeLevel;
   mode: PrivilegeMode;
-  /** Kept in memory only, written to sudo's stdin for `sudo-password`. */
+  /** Kept in memory only, written to sudo's stdin for `sudo-password`; dropped by `forgetPrivilege`. */
   password?: string;
   /** Why the host is limited, when it is. */
   note?: string;
@@ -52,9 +52,23 @@ export function classifySudoFailure(stderr: string): 'wrong-password' | 'not-all
 
 export async function decidePrivilege(
   run: RawRunner,
-  opts: { hostLabel: string; secretKey: string; setting: SudoSetting; prompts?: SudoPrompts; secrets?: SecretStoreLike; log?: Logger },
+  opts: {
+    hostLabel: string;
+    secretKey: string;
+    setting: SudoSetting;
+    prompts?: SudoPrompts;
+    secrets?: SecretStoreLike;
+    log?: Logger;
+    /**
+     * Where every password tried (stored, typed or given up front) is registered for masking in the log,
+     * at once and whatever its length; the connection forgets the scope on disconnect. Without one the
+     * passwords stay masked for the life of the process.
+     */
+    redaction?: SecretScope;
+  },
 ): Promise<PrivilegeDecision> {
   const log = opts.log ?? new Logger('privilege');
+  const mask = (password: string): void => (opts.redaction ? opts.redaction.add(password) : redact(password));
   const who = await run(['sh', '-c', 'id -u; id -un; command -v sudo || echo nosudo'], { kind: 'none' });
   const [uidLine, userLine, sudoLine] = who.stdout.split('\n');
   const uid = Number.parseInt(uidLine ?? '', 10);
@@ -86,6 +100,7 @@ export async function decidePrivilege(
     return limited(`${user} may not use sudo`);
   }
   const tryPassword = async (password: string): Promise<'ok' | 'wrong-password' | 'not-allowed' | 'other'> => {
+    mask(password);
     const r = await run(['true'], { kind: 'sudo-password' }, `${password}\n`);
     if (r.code === 0) {
       return 'ok';
@@ -156,4 +171,15 @@ export function fixedSudoPassword(password: string): SudoPrompts {
       return password;
     },
   };
+}
+
+/**
+ * On disconnect: the decision no longer holds its sudo password, and the passwords registered in
+ * `redaction` are no longer masked (nothing of this connection logs them any more).
+ */
+export function forgetPrivilege(decision: PrivilegeDecision | undefined, redaction?: SecretScope): void {
+  if (decision) {
+    delete decision.password;
+  }
+  redaction?.forget();
 }

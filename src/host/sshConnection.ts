@@ -8,7 +8,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import { Client, ClientChannel, ConnectConfig, utils as sshUtils } from 'ssh2';
-import { commandLine, PrivilegeMode, ptyCommandLine, remoteCommandLine } from './commandLine';
+import { commandLine, PrivilegeMode, ptyCommandLine, PtySudoGate, ptySudoMarkers, remoteCommandLine } from './commandLine';
 import { Emitter } from './events';
 import { loadIdentity } from './identity';
 import { ExecCollector } from './execCollector';
@@ -38,8 +38,9 @@ import {
   RevokedHostKeys,
   verifyHostKeyInEntries,
 } from './knownHosts';
-import { Logger, redact } from './log';
-import { decidePrivilege, fixedSudoPassword, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
+import { Logger, SecretScope } from './log';
+import { displayText } from '../model/displayText';
+import { decidePrivilege, fixedSudoPassword, forgetPrivilege, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
 import { ResolvedHost } from './sshConfig';
 
 export type HostKeyChoice = 'remember' | 'once' | 'cancel';
@@ -93,6 +94,8 @@ interface Hop {
 
 const RECONNECT_MAX_ATTEMPTS = 40;
 const RECONNECT_MAX_DELAY_MS = 30_000;
+/** How long a terminal waits for sudo's prompt or its ready marker before the user answers sudo. */
+const PTY_SUDO_WAIT_MS = 20_000;
 
 export class SshConnection implements HostConnection {
   readonly id: string;
@@ -110,6 +113,8 @@ export class SshConnection implements HostConnection {
   /** Secrets that worked, kept in memory so a reconnect needs no prompt. */
   private readonly passphrases = new Map<string, string>();
   private loginPassword: string | undefined;
+  /** Every password and passphrase of this connection, masked in the log until dispose. */
+  private readonly redaction = new SecretScope();
   /** Host keys the user trusted once (not written to known_hosts), by known_hosts name (knownHostsName). */
   private readonly trustedOnce = new Map<string, Buffer>();
   private readonly log: Logger;
@@ -119,8 +124,8 @@ export class SshConnection implements HostConnection {
     this.label = options.label;
     this.log = new Logger(`ssh ${options.label}`);
     this.loginPassword = options.password;
-    redact(options.password);
-    redact(options.sudoPassword);
+    this.redaction.add(options.password);
+    this.redaction.add(options.sudoPassword);
   }
 
   get state(): ConnectionState {
@@ -210,6 +215,7 @@ export class SshConnection implements HostConnection {
             fixed !== undefined ? fixedSudoPassword(fixed) : this.options.prompts,
           secrets: this.options.secrets,
           log: this.log,
+          redaction: this.redaction,
         });
       } catch (e) {
         // Without a privilege decision the host is unusable: close the link rather than leave it open
@@ -437,7 +443,7 @@ export class SshConnection implements HostConnection {
       if (password === undefined) {
         return undefined;
       }
-      redact(password);
+      this.redaction.add(password);
       tried.push('password');
       // Keep it for reconnects once the server accepts it (cleared on dispose).
       this.loginPassword = password;
@@ -472,7 +478,7 @@ export class SshConnection implements HostConnection {
               cancel(`It needs answers to keyboard-interactive prompts (${prompts.map((p) => JSON.stringify(p.prompt.trim())).join(', ')}) and none were given.`);
               return;
             }
-            answers.forEach((a) => redact(a));
+            answers.forEach((a) => this.redaction.add(a));
             finish(answers);
           });
         },
@@ -533,7 +539,7 @@ export class SshConnection implements HostConnection {
         problems?.push(`Identity file ${file} is protected by a passphrase, and none was given.`);
         return undefined;
       }
-      redact(passphrase);
+      this.redaction.add(passphrase);
       parsed = sshUtils.parseKey(data, passphrase);
       retry = true;
     }
@@ -677,11 +683,10 @@ export class SshConnection implements HostConnection {
     const decision = this.privilege;
     const { mode } = privilegedExec(decision, options.privileged, undefined);
     const password = mode.kind === 'sudo-password' ? decision?.password : undefined;
-    // With a sudo password, the remote side prints this marker once echo is off (then the password is
-    // written, so it never shows on screen) and again once sudo is done with the terminal (then queued
-    // input is written, which sudo would otherwise discard). Output is held until then, markers removed.
-    const ready = password !== undefined ? `nsx-ready-${crypto.randomBytes(8).toString('hex')}` : undefined;
-    const line = ptyCommandLine(argv, mode, ready);
+    // With a sudo password, the password is written only at sudo's own prompt, and output and input are
+    // held until sudo is done with the terminal (see ptyCommandLine and PtySudoGate).
+    const markers = password !== undefined ? ptySudoMarkers(crypto.randomBytes(8).toString('hex')) : undefined;
+    const line = ptyCommandLine(argv, mode, markers);
     this.log.info(`terminal: ${commandLine(argv)}${mode.kind.startsWith('sudo') ? ' (sudo)' : ''}`);
     const stream = await new Promise<ClientChannel>((resolve, reject) => {
       client.exec(
@@ -694,39 +699,24 @@ export class SshConnection implements HostConnection {
     const dataEmitter = new Emitter<Buffer>();
     const exitEmitter = new Emitter<{ code: number | null; signal?: string }>();
     let exit: { code: number | null; signal?: string } = { code: null };
-    let held: Buffer | undefined = ready !== undefined ? Buffer.alloc(0) : undefined;
-    let markersSeen = 0;
-    const queued: Array<string | Buffer> = [];
-    const release = () => {
-      const out = held;
-      held = undefined;
-      for (const q of queued.splice(0)) {
-        stream.write(q);
-      }
-      if (out && out.length > 0) {
-        dataEmitter.fire(out);
-      }
-    };
+    const gate =
+      markers && password !== undefined
+        ? new PtySudoGate(
+            markers,
+            password,
+            { toRemote: (d) => stream.write(d), toUser: (d) => dataEmitter.fire(d) },
+            {
+              promptText: `[sudo] password for ${displayText(decision?.user ?? '?')}: `,
+              onGiveUp: (why) => this.log.warn(`terminal: ${why}; the user answers sudo, if it asks, in the terminal`),
+            },
+          )
+        : undefined;
+    const giveUp = gate ? setTimeout(() => gate.giveUp(`sudo did not answer within ${PTY_SUDO_WAIT_MS / 1000} s`), PTY_SUDO_WAIT_MS) : undefined;
     const onOutput = (c: Buffer) => {
-      if (held === undefined || ready === undefined) {
+      if (gate) {
+        gate.output(c);
+      } else {
         dataEmitter.fire(c);
-        return;
-      }
-      held = Buffer.concat([held, c]);
-      let at: number;
-      while (held !== undefined && (at = held.indexOf(ready)) >= 0) {
-        held = Buffer.concat([held.subarray(0, at), held.subarray(at + ready.length)]);
-        markersSeen++;
-        if (markersSeen === 1) {
-          stream.write(`${password}\n`);
-        } else {
-          release();
-        }
-      }
-      if (held !== undefined && held.length > 65_536) {
-        // The markers never came (an odd login shell); show what there is and let the user type.
-        this.log.warn('terminal: no ready marker from the host; sudo may be waiting for its password');
-        release();
       }
     };
     stream.on('data', onOutput);
@@ -736,17 +726,19 @@ export class SshConnection implements HostConnection {
     });
     stream.on('close', () => {
       this.ptys.delete(stream);
-      if (held !== undefined && held.length > 0) {
-        dataEmitter.fire(held);
+      if (giveUp) {
+        clearTimeout(giveUp);
       }
-      held = undefined;
-      queued.length = 0;
+      const rest = gate?.end();
+      if (rest && rest.length > 0) {
+        dataEmitter.fire(rest);
+      }
       exitEmitter.fire(exit);
     });
     return {
       write: (data) => {
-        if (held !== undefined) {
-          queued.push(data);
+        if (gate) {
+          gate.input(data);
         } else {
           stream.write(data);
         }
@@ -777,6 +769,11 @@ export class SshConnection implements HostConnection {
     this.hops = [];
     this.loginPassword = undefined;
     this.passphrases.clear();
+    // Disconnected: the sudo password, passphrases and login password are forgotten, and so no longer
+    // masked in the log (nothing of this connection can log them any more).
+    forgetPrivilege(this.privilege, this.redaction);
+    this.options.password = undefined;
+    this.options.sudoPassword = undefined;
     this.setState({ kind: 'disposed' });
     this.stateEmitter.dispose();
   }

@@ -3,11 +3,13 @@
  * is a Pseudoterminal on a PTY channel of the host's open connection (no new handshake); on This machine
  * it is VS Code's own terminal running nsenter directly.
  */
+import { StringDecoder } from 'string_decoder';
 import * as vscode from 'vscode';
 import { commandLine } from '../host/commandLine';
 import { PtyChannel } from '../host/hostConnection';
 import { LocalConnection } from '../host/localConnection';
 import { Logger } from '../host/log';
+import { displayLabel, displayText } from '../model/displayText';
 import { NS_TYPES, NsType } from '../model/snapshot';
 import { EnterPlan, EnterTarget, planEnter } from '../workflows/enter';
 import { HostSession } from '../views/hostSessions';
@@ -45,12 +47,17 @@ export class SshEnterPty implements vscode.Pseudoterminal {
           channel.resize({ cols: this.pendingSize.columns, rows: this.pendingSize.rows });
         }
         let first = true;
+        // The shell session's own output passes unchanged (a character split across chunks kept whole).
+        const utf8 = new StringDecoder('utf8');
         channel.onData((d) => {
           if (first) {
             first = false;
             this.onFirstByte?.();
           }
-          this.writeEmitter.fire(d.toString('utf8'));
+          const text = utf8.write(d);
+          if (text) {
+            this.writeEmitter.fire(text);
+          }
         });
         channel.onExit((code) => this.exited(code));
       })
@@ -68,10 +75,14 @@ export class SshEnterPty implements vscode.Pseudoterminal {
     this.closeEmitter.fire(code ?? undefined);
   }
 
+  /**
+   * What the extension itself writes into the terminal. Its message holds host text (error text, the
+   * target's name), so it is shown escaped: only the session's own output may drive the terminal.
+   */
   private fail(message: string): void {
     log.warn(message);
     this.waitingForKey = true;
-    this.writeEmitter.fire(`\r\n\x1b[31m${message.replace(/\n/g, '\r\n')}\x1b[0m\r\n\r\nPress any key to close this terminal.\r\n`);
+    this.writeEmitter.fire(`\r\n\x1b[31m${displayText(message)}\x1b[0m\r\n\r\nPress any key to close this terminal.\r\n`);
   }
 
   handleInput(data: string): void {
@@ -112,14 +123,16 @@ export function openEnterTerminal(req: EnterRequest, onFirstByte?: () => void): 
   const plan = planEnter(snapshot, req.target, req.types, { shell, hostLabel: req.session.label, host: req.session.info });
   log.info(`enter ${plan.title}: ${commandLine(plan.argv)}`);
   const iconPath = new vscode.ThemeIcon('symbol-namespace');
+  // The title holds the target's name, which the host chose.
+  const name = displayLabel(plan.title);
   if (req.session.conn instanceof LocalConnection) {
     const decision = req.session.conn.privilegeDecision;
     const argv = decision && decision.uid !== 0 && decision.level === 'sudo' ? ['sudo', '--', ...plan.argv] : plan.argv;
-    const t = vscode.window.createTerminal({ name: plan.title, shellPath: argv[0], shellArgs: argv.slice(1), iconPath });
+    const t = vscode.window.createTerminal({ name, shellPath: argv[0], shellArgs: argv.slice(1), iconPath });
     t.show();
     return t;
   }
-  const t = vscode.window.createTerminal({ name: plan.title, pty: new SshEnterPty(req.session, plan, onFirstByte), iconPath });
+  const t = vscode.window.createTerminal({ name, pty: new SshEnterPty(req.session, plan, onFirstByte), iconPath });
   t.show();
   return t;
 }

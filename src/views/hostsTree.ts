@@ -4,6 +4,7 @@
  * host's SnapshotIndex; ids are stable so expansion survives refreshes.
  */
 import * as vscode from 'vscode';
+import { displayCodeBlock, displayMarkdown as mdText, displayText } from '../model/displayText';
 import { ContainerEngine, ContainerInfo, InterfaceInfo, NS_TYPES, NsType, ProcessInfo } from '../model/snapshot';
 import { SnapshotIndex } from '../model/snapshotIndex';
 import { HostSession, HostSessions, isLocal } from './hostSessions';
@@ -292,9 +293,9 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
       case 'host':
         return this.hostItem(session!);
       case 'message': {
-        const item = new vscode.TreeItem(node.text, C.None);
+        const item = new vscode.TreeItem(displayText(node.text), C.None);
         item.iconPath = new vscode.ThemeIcon(node.icon);
-        item.tooltip = node.detail ?? node.text;
+        item.tooltip = displayText(node.detail ?? node.text);
         item.command = node.command;
         return item;
       }
@@ -327,9 +328,9 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
       }
       case 'pod': {
         const list = index?.snapshot.containers.filter((c) => c.pod?.name === node.pod) ?? [];
-        const item = new vscode.TreeItem(node.pod, C.Collapsed);
+        const item = new vscode.TreeItem(displayText(node.pod), C.Collapsed);
         item.iconPath = new vscode.ThemeIcon('layers');
-        item.description = `pod${list[0]?.pod?.namespace ? ` in ${list[0].pod.namespace}` : ''} · ${list.length} containers`;
+        item.description = displayText(`pod${list[0]?.pod?.namespace ? ` in ${list[0].pod.namespace}` : ''} · ${list.length} containers`);
         return item;
       }
       case 'container':
@@ -354,7 +355,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
   }
 
   private hostItem(session: HostSession): vscode.TreeItem {
-    const item = new vscode.TreeItem(session.label, vscode.TreeItemCollapsibleState.Expanded);
+    const item = new vscode.TreeItem(displayText(session.label), vscode.TreeItemCollapsibleState.Expanded);
     const state = session.state;
     const snap = session.snapshot;
     const info = session.info;
@@ -369,20 +370,21 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     if (info) parts.push(`${info.user} (${info.privilege})`);
     if (snap) parts.push(snap.host.kernel);
     if (snap && snap.host.warnings.length) parts.push(`${snap.host.warnings.length} warnings`);
-    item.description = parts.join(' · ');
+    item.description = displayText(parts.join(' · '));
     const color = session.error ? new vscode.ThemeColor('errorForeground') : connected ? undefined : new vscode.ThemeColor('disabledForeground');
     item.iconPath = new vscode.ThemeIcon(isLocal(session.conn) ? 'device-desktop' : connected ? 'vm-active' : 'vm-outline', color);
-    const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escapeMd(session.label)}**\n\n`);
-    md.appendMarkdown(`- state: ${state.kind}${'reason' in state ? ` (${escapeMd(state.reason)})` : ''}\n`);
-    if (info) md.appendMarkdown(`- user: ${escapeMd(info.user)} (uid ${info.uid}), privilege: **${info.privilege}**\n`);
+    // Plain markdown, no theme icons: `$(name)` in host text stays text.
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**${mdText(session.label)}**\n\n`);
+    md.appendMarkdown(`- state: ${state.kind}${'reason' in state ? ` (${mdText(state.reason)})` : ''}\n`);
+    if (info) md.appendMarkdown(`- user: ${mdText(info.user)} (uid ${info.uid}), privilege: **${info.privilege}**\n`);
     if (snap) {
-      md.appendMarkdown(`- host name: ${escapeMd(snap.host.hostname)}, kernel ${escapeMd(snap.host.kernel)}\n`);
+      md.appendMarkdown(`- host name: ${mdText(snap.host.hostname)}, kernel ${mdText(snap.host.kernel)}\n`);
       md.appendMarkdown(`- snapshot: ${fmtTime(snap.host.takenAt)}, probe ${snap.host.probeMs} ms\n`);
       md.appendMarkdown(`- ${snap.processes.length} processes, ${snap.namespaces.length} namespaces, ${snap.containers.length} containers\n`);
-      for (const w of snap.host.warnings) md.appendMarkdown(`- ⚠ ${escapeMd(w)}\n`);
+      for (const w of snap.host.warnings) md.appendMarkdown(`- ⚠ ${mdText(w)}\n`);
     }
-    if (session.error) md.appendMarkdown(`\n**Error:** ${escapeMd(session.error)}\n`);
+    if (session.error) md.appendMarkdown(`\n**Error:** ${mdText(session.error)}\n`);
     item.tooltip = md;
     item.contextValue = contextValue({
       kind: 'host',
@@ -395,19 +397,19 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const c = index.snapshot.containers.find((x) => x.id === node.containerId);
     if (!c) return new vscode.TreeItem('(gone)');
     const up = running(c);
-    const item = new vscode.TreeItem(c.name, up ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-    item.description = [c.image, c.state, c.sandboxed ? `sandboxed (${c.runtime ?? 'VM'})` : ''].filter(Boolean).join(' · ');
+    const item = new vscode.TreeItem(displayText(c.name), up ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.description = displayText([c.image, c.state, c.sandboxed ? `sandboxed (${c.runtime ?? 'VM'})` : ''].filter(Boolean).join(' · '));
     item.iconPath = new vscode.ThemeIcon(c.sandboxed ? 'shield' : 'box', up ? new vscode.ThemeColor('testing.iconPassed') : new vscode.ThemeColor('disabledForeground'));
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${escapeMd(c.name)}** (${ENGINE_LABEL[c.engine]}${c.engineNamespace ? `, namespace ${escapeMd(c.engineNamespace)}` : ''})\n\n`);
-    md.appendMarkdown(`- id: \`${c.id.slice(0, 12)}\`\n- image: ${escapeMd(c.image)}\n- state: ${c.state}\n`);
+    md.appendMarkdown(`**${mdText(c.name)}** (${ENGINE_LABEL[c.engine]}${c.engineNamespace ? `, namespace ${mdText(c.engineNamespace)}` : ''})\n\n`);
+    md.appendMarkdown(`- id: ${mdText(c.id.slice(0, 12))}\n- image: ${mdText(c.image)}\n- state: ${mdText(c.state)}\n`);
     if (c.pid) md.appendMarkdown(`- init: host PID ${c.pid}\n`);
-    if (c.pod) md.appendMarkdown(`- pod: ${escapeMd(c.pod.name)}${c.pod.namespace ? ` (${escapeMd(c.pod.namespace)})` : ''}\n`);
+    if (c.pod) md.appendMarkdown(`- pod: ${mdText(c.pod.name)}${c.pod.namespace ? ` (${mdText(c.pod.namespace)})` : ''}\n`);
     if (c.sandboxed) md.appendMarkdown(`- runs in a VM sandbox: its processes are not visible on the host\n`);
     if (up) {
       md.appendMarkdown(`\n| namespace | inode | |\n|---|---|---|\n`);
       for (const t of NS_TYPES) {
-        if (c.ns[t] !== undefined) md.appendMarkdown(`| ${t} | ${c.ns[t]} | ${this.shareText(index, c, t)} |\n`);
+        if (c.ns[t] !== undefined) md.appendMarkdown(`| ${t} | ${c.ns[t]} | ${mdText(this.shareText(index, c, t))} |\n`);
       }
     }
     item.tooltip = md;
@@ -432,16 +434,16 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const item = new vscode.TreeItem(label, procs > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     if (underContainer) {
       const c = index.snapshot.containers.find((x) => x.id === (node.parent as Node & { kind: 'container' }).containerId);
-      item.description = `${c ? this.shareText(index, c, node.type) : ''} · ${node.inode}`;
+      item.description = displayText(`${c ? this.shareText(index, c, node.type) : ''} · ${node.inode}`);
     } else {
-      item.description = `${index.label(node.type, node.inode)} · ${procs} process${procs === 1 ? '' : 'es'}${ns?.nsfsPaths.length ? ' · ' + ns.nsfsPaths.join(', ') : ''}`;
+      item.description = displayText(`${index.label(node.type, node.inode)} · ${procs} process${procs === 1 ? '' : 'es'}${ns?.nsfsPaths.length ? ' · ' + ns.nsfsPaths.join(', ') : ''}`);
     }
     item.iconPath = new vscode.ThemeIcon(index.isInitial(node.type, node.inode) ? 'home' : 'symbol-namespace');
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${node.type}:[${node.inode}]** — ${NS_DESCRIPTION[node.type]}\n\n`);
-    md.appendMarkdown(`- holders: ${escapeMd(ns?.holders.map((h) => `${h.name} (${h.kind})`).join(', ') || index.label(node.type, node.inode))}\n`);
+    md.appendMarkdown(`- holders: ${mdText(ns?.holders.map((h) => `${h.name} (${h.kind})`).join(', ') || index.label(node.type, node.inode))}\n`);
     md.appendMarkdown(`- processes: ${procs}\n`);
-    if (ns?.nsfsPaths.length) md.appendMarkdown(`- bind mounts: ${escapeMd(ns.nsfsPaths.join(', '))}\n`);
+    if (ns?.nsfsPaths.length) md.appendMarkdown(`- bind mounts: ${mdText(ns.nsfsPaths.join(', '))}\n`);
     if (ns?.parent) md.appendMarkdown(`- parent: ${ns.parent}\n`);
     if (ns?.owner) md.appendMarkdown(`- owner user namespace: ${ns.owner}\n`);
     item.tooltip = md;
@@ -457,14 +459,14 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const named = index.snapshot.netns.filter((n) => n.inode === node.inode).map((n) => n.name).sort();
     const containers = index.snapshot.containers.filter((c) => c.ns.net === node.inode).map((c) => c.name).sort();
     const label = kind === 'hostns' ? 'host' : [...named, ...containers].join(', ') || index.netLabel(node.inode);
-    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(displayText(label), vscode.TreeItemCollapsibleState.Collapsed);
     item.description = `net:[${node.inode}] · ${ifaces.length} interface${ifaces.length === 1 ? '' : 's'} · ${procs ? `${procs} process${procs === 1 ? '' : 'es'}` : 'no process'}`;
     item.iconPath = new vscode.ThemeIcon(kind === 'hostns' ? 'home' : kind === 'named' ? 'globe' : kind === 'container' ? 'box' : 'symbol-namespace');
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${escapeMd(label)}** — network namespace ${node.inode}\n\n`);
-    if (named.length) md.appendMarkdown(`- named netns: ${escapeMd(named.join(', '))} (/run/netns)\n`);
-    if (containers.length) md.appendMarkdown(`- containers: ${escapeMd(containers.join(', '))}\n`);
-    for (const i of ifaces) md.appendMarkdown(`- ${escapeMd(this.ifaceSummary(index, i))}\n`);
+    md.appendMarkdown(`**${mdText(label)}** — network namespace ${node.inode}\n\n`);
+    if (named.length) md.appendMarkdown(`- named netns: ${mdText(named.join(', '))} (/run/netns)\n`);
+    if (containers.length) md.appendMarkdown(`- containers: ${mdText(containers.join(', '))}\n`);
+    for (const i of ifaces) md.appendMarkdown(`- ${mdText(this.ifaceSummary(index, i))}\n`);
     item.tooltip = md;
     const ns = index.namespace('net', node.inode);
     const enterable = procs > 0 || named.length > 0 || (ns?.nsfsPaths.length ?? 0) > 0;
@@ -488,20 +490,20 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const i = index.interface(node.ns, node.ifindex);
     if (!i) return new vscode.TreeItem('(gone)');
     const peer = this.peerText(index, i);
-    const item = new vscode.TreeItem(peer ?? i.name, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(displayText(peer ?? i.name), vscode.TreeItemCollapsibleState.None);
     const addrs = i.addresses.filter((a) => a.scope !== 'link').map((a) => `${a.address}/${a.prefixLen}`);
     const ports = i.kind === 'bridge' ? index.interfacesIn(i.ns).filter((x) => x.master === i.name).map((x) => x.name) : [];
-    item.description = [i.kind, ...addrs, ports.length ? `ports: ${ports.join(', ')}` : '', i.master ? `in ${i.master}` : ''].filter(Boolean).join(' · ');
+    item.description = displayText([i.kind, ...addrs, ports.length ? `ports: ${ports.join(', ')}` : '', i.master ? `in ${i.master}` : ''].filter(Boolean).join(' · '));
     const up = /up|unknown/i.test(i.state);
     item.iconPath = new vscode.ThemeIcon(i.kind === 'bridge' ? 'type-hierarchy' : i.kind === 'veth' ? 'plug' : 'circuit-board', up ? undefined : new vscode.ThemeColor('disabledForeground'));
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${escapeMd(i.name)}** (${i.kind}, ifindex ${i.ifindex})\n\n- state: ${i.state}\n`);
-    if (i.mac) md.appendMarkdown(`- MAC: ${i.mac}\n`);
+    md.appendMarkdown(`**${mdText(i.name)}** (${mdText(i.kind)}, ifindex ${i.ifindex})\n\n- state: ${mdText(i.state)}\n`);
+    if (i.mac) md.appendMarkdown(`- MAC: ${mdText(i.mac)}\n`);
     if (i.mtu) md.appendMarkdown(`- MTU: ${i.mtu}\n`);
-    if (i.master) md.appendMarkdown(`- master: ${escapeMd(i.master)}\n`);
-    for (const a of i.addresses) md.appendMarkdown(`- ${a.family} ${a.address}/${a.prefixLen}${a.scope ? ` (${a.scope})` : ''}\n`);
-    if (peer) md.appendMarkdown(`- peer: ${escapeMd(peer)}\n`);
-    if (ports.length) md.appendMarkdown(`- bridge ports: ${escapeMd(ports.join(', '))}\n`);
+    if (i.master) md.appendMarkdown(`- master: ${mdText(i.master)}\n`);
+    for (const a of i.addresses) md.appendMarkdown(`- ${mdText(`${a.family} ${a.address}/${a.prefixLen}${a.scope ? ` (${a.scope})` : ''}`)}\n`);
+    if (peer) md.appendMarkdown(`- peer: ${mdText(peer)}\n`);
+    if (ports.length) md.appendMarkdown(`- bridge ports: ${mdText(ports.join(', '))}\n`);
     item.tooltip = md;
     item.contextValue = contextValue({
       kind: 'interface',
@@ -521,16 +523,16 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
   private processItem(index: SnapshotIndex, node: Node & { kind: 'process' }): vscode.TreeItem {
     const p = index.byPid.get(node.pid);
     if (!p) return new vscode.TreeItem(`PID ${node.pid} (gone)`);
-    const item = new vscode.TreeItem(p.comm, vscode.TreeItemCollapsibleState.None);
-    item.description = this.processText(index, p);
+    const item = new vscode.TreeItem(displayText(p.comm), vscode.TreeItemCollapsibleState.None);
+    item.description = displayText(this.processText(index, p));
     item.iconPath = new vscode.ThemeIcon(p.kernelThread ? 'gear' : 'terminal');
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${escapeMd(p.comm)}** — ${escapeMd(this.processText(index, p))}\n\n`);
-    if (p.cmdline) md.appendCodeblock(p.cmdline.slice(0, 500), 'sh');
-    md.appendMarkdown(`- PPID ${p.ppid}, uid ${p.uid}${p.state ? `, state ${p.state}` : ''}\n`);
+    md.appendMarkdown(`**${mdText(p.comm)}** — ${mdText(this.processText(index, p))}\n\n`);
+    if (p.cmdline) md.appendMarkdown(displayCodeBlock(p.cmdline.slice(0, 500), 'sh'));
+    md.appendMarkdown(`- PPID ${p.ppid}, uid ${p.uid}${p.state ? `, state ${mdText(p.state)}` : ''}\n`);
     if (p.nspid.length > 1) md.appendMarkdown(`- PID at each level (host first): ${p.nspid.join(' → ')}\n`);
     for (const t of NS_TYPES) {
-      if (p.ns[t] !== undefined) md.appendMarkdown(`- ${t}: ${p.ns[t]}${index.isInitial(t, p.ns[t]) ? ' (host)' : ` (${escapeMd(index.label(t, p.ns[t]!))})`}\n`);
+      if (p.ns[t] !== undefined) md.appendMarkdown(`- ${t}: ${p.ns[t]}${index.isInitial(t, p.ns[t]) ? ' (host)' : ` (${mdText(index.label(t, p.ns[t]!))})`}\n`);
     }
     item.tooltip = md;
     item.contextValue = contextValue({ kind: 'process', flags: ['alive'] });
@@ -541,8 +543,4 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     this.sub.dispose();
     this.changed.dispose();
   }
-}
-
-export function escapeMd(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

@@ -1,6 +1,7 @@
 /** The VS Code side of every question the host layer asks: passwords, passphrases, host keys, sudo. */
 import * as vscode from 'vscode';
 import { HostKeyChoice, HostKeyQuestion, SshPrompts } from '../host/sshConnection';
+import { displayLabel } from '../model/displayText';
 
 export function vscodePrompts(): SshPrompts {
   return {
@@ -23,9 +24,10 @@ export function vscodePrompts(): SshPrompts {
     async keyboardInteractive(hostLabel, name, instructions, prompts) {
       const answers: string[] = [];
       for (const p of prompts) {
+        // The name, instructions and prompts are the server's words.
         const a = await vscode.window.showInputBox({
-          title: name || `Login to ${hostLabel}`,
-          prompt: [instructions, p.prompt].filter(Boolean).join(' — '),
+          title: displayLabel(name || `Login to ${hostLabel}`),
+          prompt: displayLabel([instructions, p.prompt].filter(Boolean).join(' — ')),
           password: !p.echo,
           ignoreFocusOut: true,
         });
@@ -53,8 +55,9 @@ export function vscodePrompts(): SshPrompts {
       return pick === remember ? 'remember' : pick === once ? 'once' : 'cancel';
     },
     async sudoPassword(hostLabel, user, retry) {
+      // The user name is what the host's `id -un` printed.
       return vscode.window.showInputBox({
-        title: retry ? `Wrong sudo password for ${user} on ${hostLabel}, try again` : `sudo password for ${user} on ${hostLabel}`,
+        title: displayLabel(retry ? `Wrong sudo password for ${user} on ${hostLabel}, try again` : `sudo password for ${user} on ${hostLabel}`),
         prompt: 'Namespace Explorer needs root to read every namespace. Cancel to browse with a limited view.',
         password: true,
         ignoreFocusOut: true,
