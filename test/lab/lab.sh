@@ -167,6 +167,10 @@ podman_flags() { # DRIVER RUNTIME
 lab_down() {
   local t0 p ns
   t0=$(now_ms)
+  # A hostile tenant (tenant.sh) that a killed test run left behind: its processes, files, PATH wrappers.
+  if [[ -e ${NSX_TENANT_STATE:-/run/nsx-tenant} || -e /tmp/nsx-tenant ]]; then
+    bash "$(dirname "${BASH_SOURCE[0]}")/tenant.sh" down || log "down: tenant.sh down failed"
+  fi
   [[ -d $LAB_DIR || -d $DOCKER_DATA || -d $PODMAN_ROOT ]] || ip link show nsxbr0 >/dev/null 2>&1 ||
     getent passwd nsxkey >/dev/null || ip netns list 2>/dev/null | grep -q '^nsx_' || {
     lab_kill_leftovers
