@@ -120,7 +120,7 @@ async function benchUser(mods, lab, user) {
   try {
     const info = await conn.connect();
     const snapshot = await mods.discover(conn);
-    const plan = mods.planEnter(snapshot, { kind: 'container', name: 'lab-c1' }, mods.NS_TYPES, { hostLabel: label, host: info });
+    const plan = mods.planEnter(snapshot, { kind: 'container', ref: 'lab-c1' }, mods.NS_TYPES, { hostLabel: label, host: info });
     pid = snapshot.containers.find((c) => c.name === 'lab-c1').pid;
     for (let i = 0; i < WARMUP; i++) {
       await oursOnce(conn, plan.argv);

@@ -1,7 +1,8 @@
 /**
  * The headless CLI: `npm run cli -- <command> --target T …`. The same host layer, discovery and
  * workflows as the extension. Exit codes: 0 ok, 2 bad input, 3 connection, authentication or host-key
- * failure, 4 a remote command failed; one clear line on stderr.
+ * failure, 4 a remote command failed; one clear line on stderr. `exec` passes on its command's exit
+ * code, or 75 when the host refused to run it because the target PID is no longer the planned process.
  */
 import * as os from 'os';
 import * as path from 'path';
@@ -24,9 +25,11 @@ const USAGE = `Usage: npm run cli -- <command> --target T [options]
 Commands:
   snapshot [--scope tree] [--pretty] print the host's snapshot as JSON; tree: only processes, namespaces
                                     and containers (faster: no interfaces, no engine CLIs)
-  exec (--container NAME | --pid N | --netns NAME) [--ns net,uts,…|all] -- COMMAND ARGS…
+  exec (--container NAME|ID|ENGINE:ID | --pid N | --netns NAME) [--ns net,uts,…|all] -- COMMAND ARGS…
+                                    a name or an id prefix that matches several containers is refused
   netns add|del NAME [--force]      create or delete a named network namespace
   veth add A@ENDPOINT B@ENDPOINT    create a veth pair, ends in host, netns:NAME or container:NAME
+                                    (or container:ENGINE:ID)
   connect A B [--subnet CIDR] [--names X,Y] [--range CIDR]
   ping A ADDRESS [--count N] [--timeout S]
   undo                              reverse the last applied workflow on the host
@@ -35,7 +38,8 @@ Target: --target local | ssh://user@host[:port] | user@host[:port] | an ssh-conf
 Connection options: --ssh-config PATH, --identity PATH (repeatable), --known-hosts PATH (repeatable),
   --accept-new-host-key, --password-env VAR, --sudo-password-env VAR, --sudo auto|always|never, --verbose
 Workflow options: --dry-run (print the commands, run nothing)
-Exit codes: 0 ok, 2 bad input, 3 connection/authentication/host key, 4 remote command failed.`;
+Exit codes: 0 ok, 2 bad input, 3 connection/authentication/host key, 4 remote command failed;
+  exec: the command's own, or 75 when the target process exited or restarted since the snapshot.`;
 
 const VALUE_FLAGS = [
   'target', 'ssh-config', 'identity', 'known-hosts', 'password-env', 'sudo-password-env', 'sudo',
@@ -131,14 +135,14 @@ async function run(argv: string[]): Promise<number> {
       const c = flag(args, 'container');
       const p = flag(args, 'pid');
       const n = flag(args, 'netns');
-      if (c) targets.push({ kind: 'container', name: c });
+      if (c) targets.push({ kind: 'container', ref: c });
       if (p) {
         if (!/^[1-9][0-9]{0,9}$/.test(p)) throw new UsageError(`--pid must be a process id, not "${p}".`);
         targets.push({ kind: 'pid', pid: Number(p) });
       }
       if (n) targets.push({ kind: 'netns', name: n });
       if (targets.length !== 1) {
-        throw new UsageError('exec needs exactly one of --container NAME, --pid N or --netns NAME.');
+        throw new UsageError('exec needs exactly one of --container NAME|ENGINE:ID, --pid N or --netns NAME.');
       }
       const types = parseNsList(flag(args, 'ns') ?? NS_TYPES.join(','));
       return withHost(args, async (conn) => {

@@ -6,9 +6,11 @@ import * as vscode from 'vscode';
 import { localAvailable, LOCAL_HOST_LABEL } from '../host/localConnection';
 import { validateHostSpec } from '../host/hostSpec';
 import { listConcreteHosts, loadSshConfig } from '../host/sshConfig';
-import { NS_TYPES, NsType } from '../model/snapshot';
+import { ContainerInfo, NS_TYPES, NsType } from '../model/snapshot';
 import { displayLabel, displayMessage, displayText } from '../model/displayText';
 import { PidMapScope } from '../model/pidMap';
+import { containerByRef } from '../model/queries';
+import { containerRef } from '../model/snapshotIndex';
 import { PidMapPanels } from '../panels/pidMapPanel';
 import { openEnterTerminal, pickNamespaces } from '../terminal/enterTerminal';
 import { EnterTarget } from '../workflows/enter';
@@ -111,14 +113,19 @@ function sessionOf(deps: CommandDeps, node?: Node): HostSession | undefined {
   return node ? deps.sessions.get(node.hostId) : undefined;
 }
 
+function containerOfNode(deps: CommandDeps, node: Node & { kind: 'container' }): ContainerInfo | undefined {
+  const snapshot = sessionOf(deps, node)?.index?.snapshot;
+  return snapshot ? containerByRef(snapshot, containerRef({ engine: node.engine, id: node.containerId })) : undefined;
+}
+
 /** What a tree node means as an "Enter Namespace" target. */
 export function enterTargetOf(session: HostSession, node: Node): { target: EnterTarget; fixedTypes?: NsType[] } | undefined {
   const index = session.index;
   if (!index) return undefined;
   switch (node.kind) {
     case 'container': {
-      const c = index.snapshot.containers.find((x) => x.id === node.containerId);
-      return c ? { target: { kind: 'container', name: c.name } } : undefined;
+      // By engine and id: the name may be another container's too.
+      return { target: { kind: 'container', ref: containerRef({ engine: node.engine, id: node.containerId }) } };
     }
     case 'namespace':
       return { target: { kind: 'namespace', type: node.type, inode: node.inode }, fixedTypes: [node.type] };
@@ -166,14 +173,14 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
     const session = sessionOf(deps, node) ?? (await pickSession(sessions, 'Show PID Mapping'));
     if (!session || !(await ensureSnapshot(session))) return undefined;
     let scope: PidMapScope = { kind: 'host' };
-    if (node?.kind === 'container') scope = { kind: 'container', id: node.containerId };
+    if (node?.kind === 'container') scope = { kind: 'container', id: containerRef({ engine: node.engine, id: node.containerId }) };
     else if (node?.kind === 'namespace' && node.type === 'pid') scope = { kind: 'pidns', inode: node.inode };
     else if (node?.kind === 'process') scope = { kind: 'pid', pid: node.pid };
     else if (!node) {
       const index = session.index!;
       const items: Array<vscode.QuickPickItem & { scope: PidMapScope }> = [
         { label: '$(vm) Whole host', scope: { kind: 'host' } },
-        ...index.snapshot.containers.filter((c) => c.pid).map((c) => ({ label: `$(box) ${displayLabel(c.name)}`, description: `${c.engine} · PID ${c.pid}`, scope: { kind: 'container', id: c.id } as PidMapScope })),
+        ...index.snapshot.containers.filter((c) => c.pid).map((c) => ({ label: `$(box) ${displayLabel(c.name)}`, description: `${c.engine} · PID ${c.pid}`, scope: { kind: 'container', id: containerRef(c) } as PidMapScope })),
         ...index.namespacesOfType('pid').filter((n) => !n.initial).map((n) => ({ label: `$(symbol-namespace) pid:[${n.inode}]`, description: displayLabel(index.label('pid', n.inode)), scope: { kind: 'pidns', inode: n.inode } as PidMapScope })),
       ];
       const pick = await vscode.window.showQuickPick(items, { title: 'Show PID Mapping', placeHolder: 'For a container, a PID namespace or the whole host' });
@@ -245,7 +252,7 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('nsExplorer.copyPid', async (node?: Node) => {
       let pid: number | undefined;
       if (node?.kind === 'process') pid = node.pid;
-      if (node?.kind === 'container') pid = sessionOf(deps, node)?.index?.snapshot.containers.find((c) => c.id === node.containerId)?.pid;
+      if (node?.kind === 'container') pid = containerOfNode(deps, node)?.pid;
       if (!node) {
         const s = await pickSession(sessions, 'Copy PID');
         if (s && (await ensureSnapshot(s))) pid = (await pickContainer(s, 'Copy PID: the init process of which container?', true))?.pid;
@@ -257,7 +264,7 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
       return pid;
     }),
     reg('nsExplorer.copyContainerId', async (node?: Node) => {
-      let c = node?.kind === 'container' ? sessionOf(deps, node)?.index?.snapshot.containers.find((x) => x.id === node.containerId) : undefined;
+      let c = node?.kind === 'container' ? containerOfNode(deps, node) : undefined;
       if (!node) {
         const s = await pickSession(sessions, 'Copy Container ID');
         if (s && (await ensureSnapshot(s))) c = await pickContainer(s, 'Copy Container ID', false);

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { displayLabel, displayMessage } from '../model/displayText';
 import { NS_TYPES, NsType } from '../model/snapshot';
+import { containerRef } from '../model/snapshotIndex';
 import { EnterTarget } from '../workflows/enter';
 import { HostSession, HostSessions } from '../views/hostSessions';
 
@@ -47,7 +48,7 @@ export async function pickEnterTarget(session: HostSession, title: string): Prom
   const running = index.snapshot.containers.filter((c) => c.pid && !c.sandboxed);
   if (running.length) {
     items.push({ label: 'Containers', kind: vscode.QuickPickItemKind.Separator });
-    items.push(...running.map((c): TargetItem => ({ label: `$(box) ${displayLabel(c.name)}`, description: displayLabel(`${c.engine} · ${c.image} · PID ${c.pid}`), target: { kind: 'container', name: c.name } })));
+    items.push(...running.map((c): TargetItem => ({ label: `$(box) ${displayLabel(c.name)}`, description: displayLabel(`${c.engine} · ${c.image} · PID ${c.pid}`), target: { kind: 'container', ref: containerRef(c) } })));
   }
   if (index.snapshot.netns.length) {
     items.push({ label: 'Named network namespaces', kind: vscode.QuickPickItemKind.Separator });

@@ -5,8 +5,12 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { probeCapabilities } from '../cli/netnsCommands';
+import { parseIdentityCheck } from '../host/commandLine';
 import { Logger } from '../host/log';
 import { displayLabel, displayLines, displayMessage, displayText } from '../model/displayText';
+import { containerByRef } from '../model/queries';
+import { containerRef } from '../model/snapshotIndex';
+import { parseEndpoint, resolveEndpoint } from '../workflows/endpoint';
 import { HostCapabilities, validateInterfaceName, validateNetnsName, WorkflowError, parseCidr } from '../workflows/validate';
 import { executeWorkflow, formatReport } from '../workflows/execute';
 import { FileJournalStore, Journal } from '../workflows/journal';
@@ -45,12 +49,12 @@ export function endpointOfNode(session: HostSession, node: Node | undefined): st
     const named = index.snapshot.netns.find((n) => n.inode === inode);
     if (named) return `netns:${named.name}`;
     const c = index.snapshot.containers.find((x) => x.ns.net === inode && x.pid);
-    return c ? `container:${c.name}` : undefined;
+    return c ? `container:${containerRef(c)}` : undefined;
   };
   switch (node.kind) {
     case 'container': {
-      const c = index.snapshot.containers.find((x) => x.id === node.containerId);
-      return c ? `container:${c.name}` : undefined;
+      const c = containerByRef(index.snapshot, containerRef({ engine: node.engine, id: node.containerId }));
+      return c ? `container:${containerRef(c)}` : undefined;
     }
     case 'netns':
       return forNet(node.inode);
@@ -70,7 +74,7 @@ async function pickEndpoint(session: HostSession, title: string, exclude?: strin
     items.push({ label: `$(globe) ${displayLabel(n.name)}`, description: `named netns · net:[${n.inode}]`, endpoint: `netns:${n.name}` });
   }
   for (const c of index.snapshot.containers.filter((x) => x.pid && !x.sandboxed)) {
-    items.push({ label: `$(box) ${displayLabel(c.name)}`, description: `${c.engine} container · net:[${c.ns.net ?? '?'}]`, endpoint: `container:${c.name}` });
+    items.push({ label: `$(box) ${displayLabel(c.name)}`, description: `${c.engine} ${c.id.slice(0, 12)} · net:[${c.ns.net ?? '?'}]`, endpoint: `container:${containerRef(c)}` });
   }
   const pick = await vscode.window.showQuickPick(items.filter((i) => i.endpoint !== exclude), { title: displayLabel(title), placeHolder: 'The host, a named network namespace or a running container' });
   return pick?.endpoint;
@@ -86,7 +90,7 @@ async function pickInterface(session: HostSession, endpoint: string, title: stri
       description: displayLabel(`${i.kind} · ${i.state}${i.addresses.length ? ' · ' + i.addresses.map((a) => `${a.address}/${a.prefixLen}`).join(', ') : ''}`),
       name: i.name,
     })),
-    { title: displayLabel(title), placeHolder: displayText(`Interface in ${endpoint}`) },
+    { title: displayLabel(title), placeHolder: displayText(`Interface in ${shownEndpoint(session, endpoint)}`) },
   );
   return pick?.name;
 }
@@ -95,8 +99,17 @@ function endpointInode(session: HostSession, endpoint: string): number | undefin
   const index = session.index!;
   if (endpoint === 'host') return index.initial.net;
   if (endpoint.startsWith('netns:')) return index.netnsByName.get(endpoint.slice(6))?.inode;
-  if (endpoint.startsWith('container:')) return index.containersByName.get(endpoint.slice(10))?.ns.net;
+  if (endpoint.startsWith('container:')) return containerByRef(index.snapshot, endpoint.slice(10))?.ns.net;
   return undefined;
+}
+
+/** How an endpoint is shown in titles: `container:NAME` for `container:ENGINE:ID` (see resolveEndpoint). */
+function shownEndpoint(session: HostSession, endpoint: string): string {
+  try {
+    return resolveEndpoint(parseEndpoint(endpoint), session.snapshot!).label;
+  } catch {
+    return endpoint;
+  }
 }
 
 function interfaceOfNode(session: HostSession, node: Node | undefined): string | undefined {
@@ -236,11 +249,11 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
     cmd('nsExplorer.createVethPair', 'Create veth Pair', async (node, s) => {
       const a = endpointOfNode(s, node) ?? (await pickEndpoint(s, 'Create veth Pair: where does the first end go?'));
       if (!a) return;
-      const b = await pickEndpoint(s, `Create veth Pair: where does the other end go? (first end in ${a})`);
+      const b = await pickEndpoint(s, `Create veth Pair: where does the other end go? (first end in ${shownEndpoint(s, a)})`);
       if (!b) return;
-      const nameA = await askIfName(`Name of the end in ${a}`, 'veth0');
+      const nameA = await askIfName(`Name of the end in ${shownEndpoint(s, a)}`, 'veth0');
       if (!nameA) return;
-      const nameB = await askIfName(`Name of the end in ${b}`, nameA === 'veth1' ? 'veth0' : 'veth1');
+      const nameB = await askIfName(`Name of the end in ${shownEndpoint(s, b)}`, nameA === 'veth1' ? 'veth0' : 'veth1');
       if (!nameB) return;
       return runPlanned(s, planCreateVethPair(s.snapshot!, { name: nameA, endpoint: a }, { name: nameB, endpoint: b }, { capabilities: await capabilities(s) }));
     }),
@@ -259,7 +272,7 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
       const iface = interfaceOfNode(s, node) ?? (await pickInterface(s, ep, 'Assign Address'));
       if (!iface) return;
       const cidr = await vscode.window.showInputBox({
-        title: displayLabel(`Assign Address to ${iface} in ${ep}`),
+        title: displayLabel(`Assign Address to ${iface} in ${shownEndpoint(s, ep)}`),
         prompt: 'An IPv4 or IPv6 address with its prefix length, e.g. 10.200.7.1/24 or fd00:200::1/64',
         validateInput: (v) => {
           try {
@@ -278,7 +291,7 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
     cmd('nsExplorer.pingFromNamespace', 'Ping from Namespace', async (node, s) => {
       const from = endpointOfNode(s, node) ?? (await pickEndpoint(s, 'Ping from which namespace?'));
       if (!from) return;
-      const address = await vscode.window.showInputBox({ title: displayLabel(`Ping from ${from}`), prompt: 'Address to ping (IPv4 or IPv6)', placeHolder: '10.200.1.2' });
+      const address = await vscode.window.showInputBox({ title: displayLabel(`Ping from ${shownEndpoint(s, from)}`), prompt: 'Address to ping (IPv4 or IPv6)', placeHolder: '10.200.1.2' });
       if (!address) return;
       const cfg = vscode.workspace.getConfiguration('nsExplorer.workflows');
       const check = planPing(s.snapshot!, from, address.trim(), { count: cfg.get('pingCount', 3), timeoutSec: cfg.get('pingTimeoutSeconds', 2), capabilities: await capabilities(s) });
@@ -295,7 +308,7 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
     cmd('nsExplorer.connectNamespaces', 'Connect Namespaces', async (node, s) => {
       const a = endpointOfNode(s, node) ?? (await pickEndpoint(s, 'Connect Namespaces: first side (A)'));
       if (!a) return;
-      const b = await pickEndpoint(s, `Connect ${a} with… (B)`, a);
+      const b = await pickEndpoint(s, `Connect ${shownEndpoint(s, a)} with… (B)`, a);
       if (!b) return;
       const cfg = vscode.workspace.getConfiguration('nsExplorer.workflows');
       const caps = await capabilities(s);
@@ -303,11 +316,11 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
       let subnet: string | undefined;
       for (let round = 0; round < 10; round++) {
         const wf = planConnect(s.snapshot!, a, b, { names, subnet, range: cfg.get('subnetRange', '10.200.0.0/16'), pingCount: cfg.get('pingCount', 3), capabilities: caps });
-        wf.notes = [...(wf.notes ?? []), `${wf.names.a} ${wf.addresses.a} in ${a}  ↔  ${wf.names.b} ${wf.addresses.b} in ${b} (subnet ${wf.subnet})`];
+        wf.notes = [...(wf.notes ?? []), `${wf.names.a} ${wf.addresses.a} in ${shownEndpoint(s, a)}  ↔  ${wf.names.b} ${wf.addresses.b} in ${shownEndpoint(s, b)} (subnet ${wf.subnet})`];
         const outcome = await runPlanned(s, wf, ['Change Names…', 'Change Subnet…']);
         if (outcome === 'Change Names…') {
-          const na = await askIfName(`Interface name in ${a}`, wf.names.a);
-          const nb = na && (await askIfName(`Interface name in ${b}`, wf.names.b));
+          const na = await askIfName(`Interface name in ${shownEndpoint(s, a)}`, wf.names.a);
+          const nb = na && (await askIfName(`Interface name in ${shownEndpoint(s, b)}`, wf.names.b));
           if (na && nb) names = { a: na, b: nb };
           continue;
         }
@@ -327,7 +340,9 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
         void vscode.window.showInformationMessage(displayMessage(`Nothing to undo on ${s.label}.`));
         return;
       }
-      const detail = last.undo.map((u) => `• ${u.description}`).join('\n');
+      const checked = last.undo.some((u) => parseIdentityCheck(u.argv));
+      const detail = last.undo.map((u) => `• ${u.description}`).join('\n') +
+        (checked ? '\n\nSteps that name a process by PID run only if the host finds it is still the process the change was made in (same start time and namespaces).' : '');
       const ok = await vscode.window.showWarningMessage(displayText(`Undo "${last.title}" on ${s.label}?`), { modal: true, detail: displayLines(detail) }, 'Undo');
       if (ok !== 'Undo') return;
       const r = await journal.undoLast(s.id, s.conn);

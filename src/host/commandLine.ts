@@ -309,3 +309,147 @@ function partialTail(buf: Buffer, marker: Buffer): number {
   }
   return 0;
 }
+
+// ---- identity checks: a PID is only a number; bind it to the process the plan was made for ------------
+
+/**
+ * What a plan knows of a process it names by PID: a PID alone may belong to another process by the time
+ * the plan runs (the process exited and someone else's took its number).
+ */
+export interface PidIdentity {
+  pid: number;
+  /** Start time in clock ticks since boot (field 22 of /proc/PID/stat); absent in an old snapshot. */
+  start?: number;
+  /** Inodes of the namespaces the action enters or uses, by type (`net`, `mnt`, ...). */
+  ns: Readonly<Partial<Record<string, number>>>;
+}
+
+/** The exit code of a command refused because a PID it names is no longer the planned process. */
+export const IDENTITY_CHECK_EXIT = 75;
+/** `$0` of the identity check, which is what the preview shows in its place. */
+export const IDENTITY_CHECK_NAME = 'nsx-check';
+
+/**
+ * Checks, on the host and just before the command, that each PID is still the process the plan was made
+ * for, then execs the command. Arguments: groups of `PID START TYPE:INODE…` (START `-` when unknown),
+ * then `--` and the command. The start time is field 22 of /proc/PID/stat, counted after the last ')'
+ * because the command name before it may hold spaces, parentheses and newlines. Refusal: a message on
+ * stderr and exit code 75; a malformed argument list: exit code 2.
+ */
+const IDENTITY_CHECK = [
+  'no() { echo "nsx: process $p is not the one the plan was made for: $1. Refresh and try again." >&2; exit 75; }',
+  'use() { echo "nsx-check: $1" >&2; exit 2; }',
+  'f22() { if [ "$#" -ge 20 ]; then shift 19; f=$1; else f=; fi; }',
+  'while [ "$#" -gt 0 ] && [ "$1" != -- ]; do',
+  '  [ "$#" -ge 2 ] || use "a PID without a start time"',
+  '  p=$1; st=$2; shift 2',
+  '  case $p in ""|0*|*[!0-9]*) use "bad PID: $p";; esac',
+  '  case $st in -) ;; ""|*[!0-9]*) use "bad start time: $st";; esac',
+  '  s=$(cat "/proc/$p/stat" 2>/dev/null) || s=',
+  '  [ -n "$s" ] || no "no process has that PID any more (it exited or restarted?)"',
+  '  if [ "$st" != - ]; then',
+  '    r=${s##*\\)}',
+  "    set -f; IFS=' '; f22 $r; unset IFS; set +f",
+  '    [ "$f" = "$st" ] || no "PID $p now belongs to a process started at tick ${f:-?}, not $st (it restarted?)"',
+  '  fi',
+  '  while [ "$#" -gt 0 ]; do',
+  '    case $1 in',
+  '      *:*) t=${1%%:*}; i=${1#*:}',
+  '        case $t in ""|*[!a-z_]*) use "bad namespace type: $t";; esac',
+  '        case $i in ""|*[!0-9]*) use "bad inode: $i";; esac',
+  '        l=$(readlink "/proc/$p/ns/$t" 2>/dev/null) || l=',
+  '        [ "$l" = "$t:[$i]" ] || no "its $t namespace is ${l:-unreadable}, not $t:[$i] (it restarted?)"',
+  '        shift;;',
+  '      *) break;;',
+  '    esac',
+  '  done',
+  'done',
+  '[ "$1" = -- ] || use "no -- before the command"',
+  'shift',
+  '[ "$#" -gt 0 ] || use "no command"',
+  'exec "$@"',
+].join('\n');
+
+function identityArgs(c: PidIdentity): string[] {
+  if (!Number.isSafeInteger(c.pid) || c.pid < 1) {
+    throw new Error(`Not a process id: ${c.pid}.`);
+  }
+  if (c.start !== undefined && (!Number.isSafeInteger(c.start) || c.start < 0)) {
+    throw new Error(`Not a start time: ${c.start}.`);
+  }
+  const pairs: string[] = [];
+  for (const [type, inode] of Object.entries(c.ns)) {
+    if (inode === undefined) continue;
+    if (!/^[a-z_]+$/.test(type) || !Number.isSafeInteger(inode) || inode < 1) {
+      throw new Error(`Not a namespace: ${type}:${inode}.`);
+    }
+    pairs.push(`${type}:${inode}`);
+  }
+  if (c.start === undefined && pairs.length === 0) {
+    throw new Error(`Nothing is known of process ${c.pid} to check it by (neither its start time nor a namespace).`);
+  }
+  return [String(c.pid), c.start === undefined ? '-' : String(c.start), ...pairs];
+}
+
+/**
+ * Wraps argv so that it runs only while every PID in `checks` is still the process the plan was made
+ * from: same start time (when known) and same namespace inodes, checked on the host in the same remote
+ * command. Otherwise the host prints why and exits with IDENTITY_CHECK_EXIT, having run nothing.
+ */
+export function withIdentityCheck(checks: readonly PidIdentity[], argv: readonly string[]): string[] {
+  if (checks.length === 0) {
+    throw new Error('An identity check needs at least one process.');
+  }
+  if (argv.length === 0) {
+    throw new Error('Empty command.');
+  }
+  const seen = new Set<number>();
+  const args: string[] = [];
+  for (const c of checks) {
+    if (seen.has(c.pid)) continue;
+    seen.add(c.pid);
+    args.push(...identityArgs(c));
+  }
+  return ['sh', '-c', IDENTITY_CHECK, IDENTITY_CHECK_NAME, ...args, '--', ...argv];
+}
+
+/** The checks and the command of an argv built by withIdentityCheck; undefined for any other argv. */
+export function parseIdentityCheck(argv: readonly string[]): { checks: PidIdentity[]; argv: string[] } | undefined {
+  if (argv.length < 5 || argv[0] !== 'sh' || argv[1] !== '-c' || argv[2] !== IDENTITY_CHECK || argv[3] !== IDENTITY_CHECK_NAME) {
+    return undefined;
+  }
+  const end = argv.indexOf('--', 4);
+  if (end < 0) return undefined;
+  const checks: PidIdentity[] = [];
+  for (let i = 4; i < end; ) {
+    const pid = Number(argv[i]);
+    const start = argv[i + 1] === '-' ? undefined : Number(argv[i + 1]);
+    const ns: Record<string, number> = {};
+    i += 2;
+    while (i < end && argv[i].includes(':')) {
+      const [type, inode] = argv[i].split(':');
+      ns[type] = Number(inode);
+      i++;
+    }
+    checks.push(start === undefined ? { pid, ns } : { pid, start, ns });
+  }
+  return { checks, argv: argv.slice(end + 1) };
+}
+
+/**
+ * A command line for people to read: commandLine(argv), with the identity check shown by its name and
+ * arguments (`nsx-check PID START TYPE:INODE… -- COMMAND`) instead of its whole script.
+ */
+export function displayCommand(argv: readonly string[]): string {
+  const guarded = parseIdentityCheck(argv);
+  if (!guarded) {
+    return commandLine(argv);
+  }
+  return `${IDENTITY_CHECK_NAME} ${commandLine(argv.slice(4, argv.length - guarded.argv.length))} ${displayCommand(guarded.argv)}`;
+}
+
+/** What `nsx-check` in a displayed command does, for previews. */
+export const IDENTITY_CHECK_NOTE =
+  `${IDENTITY_CHECK_NAME} PID START TYPE:INODE… -- CMD: the host first re-checks that PID is still the process ` +
+  'the plan was made for (its start time and namespace inodes), and runs CMD only then; otherwise it refuses ' +
+  `with exit code ${IDENTITY_CHECK_EXIT} and nothing changes.`;

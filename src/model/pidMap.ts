@@ -4,9 +4,11 @@
  * Pure and JSON-serialisable: the panel posts it to the webview as is.
  */
 import type { NamespaceInfo, ProcessInfo, Snapshot } from './snapshot';
+import { tryResolveContainer } from './snapshotIndex';
 
 export type PidMapScope =
   | { kind: 'host' }
+  /** `id`: a container reference as resolveContainer takes it; the commands give `engine:id`. */
   | { kind: 'container'; id: string }
   | { kind: 'pidns'; inode: number }
   /** The PID namespace a process lives in, with that process focused. */
@@ -254,7 +256,11 @@ export function unavailablePidMap(scope: PidMapScope, why: string): PidMapModel 
 function scopeTitleFallback(scope: PidMapScope): string {
   switch (scope.kind) {
     case 'host': return 'host';
-    case 'container': return scope.id.slice(0, 12);
+    case 'container': {
+      // `engine:` and a full id make a long title; the engine and 12 characters of the id say enough.
+      const colon = scope.id.indexOf(':');
+      return colon > 0 ? `${scope.id.slice(0, colon)}:${scope.id.slice(colon + 1, colon + 13)}` : scope.id.slice(0, 12);
+    }
     case 'pidns': return `pid:[${scope.inode}]`;
     case 'pid': return `PID ${scope.pid}`;
   }
@@ -285,8 +291,12 @@ export function buildPidMap(snapshot: Snapshot, scope: PidMapScope): PidMapModel
       break;
     }
     case 'container': {
-      const c = snapshot.containers.find((x) => x.id === scope.id || x.name === scope.id);
-      if (!c) return emptyModel(scope, scopeTitleFallback(scope), `Container ${scope.id.slice(0, 12)} is no longer on this host.`);
+      const found = tryResolveContainer(snapshot, scope.id);
+      if ('error' in found) {
+        const why = found.error.reason === 'ambiguous' ? found.error.message : `Container ${scopeTitleFallback(scope)} is no longer on this host.`;
+        return emptyModel(scope, scopeTitleFallback(scope), why);
+      }
+      const c = found.container;
       title = c.name;
       if (c.sandboxed) {
         return emptyModel(scope, title, `${c.name} runs in a VM sandbox${c.runtime ? ` (${c.runtime})` : ''}: its processes are not visible on the host.`);

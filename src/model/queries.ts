@@ -3,6 +3,7 @@
  * or better, so callers may use them per tree item.
  */
 import { ContainerInfo, InterfaceInfo, NamespaceInfo, NsType, ProcessInfo, Snapshot } from './snapshot';
+import { tryResolveContainer } from './snapshotIndex';
 
 export function namespaceByInode(s: Snapshot, inode: number, type?: NsType): NamespaceInfo | undefined {
   return s.namespaces.find((n) => n.inode === inode && (type === undefined || n.type === type));
@@ -43,8 +44,10 @@ export function vethPeer(s: Snapshot, iface: InterfaceInfo): InterfaceInfo | und
   return peer ? s.interfaces.find((i) => i.ns === peer.ns && i.ifindex === peer.ifindex) : undefined;
 }
 
-export function containerByName(s: Snapshot, nameOrId: string): ContainerInfo | undefined {
-  return s.containers.find((c) => c.name === nameOrId || c.id === nameOrId) ?? s.containers.find((c) => nameOrId.length >= 4 && c.id.startsWith(nameOrId));
+/** The container a reference names (see resolveContainer), or undefined when none or several match. */
+export function containerByRef(s: Snapshot, ref: string): ContainerInfo | undefined {
+  const r = tryResolveContainer(s, ref);
+  return 'container' in r ? r.container : undefined;
 }
 
 /** Containers whose namespace of this type is the given one (several when they share it). */

@@ -1,16 +1,16 @@
 /**
  * Lookups over one Snapshot, built once per snapshot so the tree's lazy children cost O(1) each:
- * namespaces by type and inode, processes by pid and by namespace, containers by name, interfaces by
- * namespace, and human labels for namespaces.
+ * namespaces by type and inode, processes by pid and by namespace, interfaces by namespace, and human
+ * labels for namespaces. Containers are found by `resolveContainer` (below), the one resolver of
+ * container references.
  */
-import { ContainerInfo, InterfaceInfo, NamespaceInfo, NetnsInfo, NS_TYPES, NsType, ProcessInfo, Snapshot } from './snapshot';
+import { ContainerEngine, ContainerInfo, InterfaceInfo, NamespaceInfo, NetnsInfo, NS_TYPES, NsType, ProcessInfo, Snapshot } from './snapshot';
 
 export class SnapshotIndex {
   readonly byPid = new Map<number, ProcessInfo>();
   private readonly nsByKey = new Map<string, NamespaceInfo>();
   private readonly procsByNs = new Map<string, ProcessInfo[]>();
   private readonly ifacesByNs = new Map<number, InterfaceInfo[]>();
-  readonly containersByName = new Map<string, ContainerInfo>();
   readonly netnsByName = new Map<string, NetnsInfo>();
   /** The host's initial namespace inode per type (those of PID 1). */
   readonly initial: Partial<Record<NsType, number>> = {};
@@ -51,9 +51,6 @@ export class SnapshotIndex {
     }
     for (const list of this.ifacesByNs.values()) {
       list.sort((a, b) => a.ifindex - b.ifindex);
-    }
-    for (const c of snapshot.containers) {
-      this.containersByName.set(c.name, c);
     }
     for (const n of snapshot.netns) {
       this.netnsByName.set(n.name, n);
@@ -150,4 +147,94 @@ export class SnapshotIndex {
     }
     return this.label('pid', p.ns.pid);
   }
+}
+
+// ---- container references ------------------------------------------------------------------------------
+
+const ENGINES: readonly ContainerEngine[] = ['docker', 'podman', 'containerd', 'cri', 'nspawn', 'lxc'];
+
+/** The shortest id prefix a reference may use; prefixes are of hex ids only, and must be unambiguous. */
+export const MIN_ID_PREFIX = 6;
+
+/** The reference the tree, the commands and the CLI carry: `engine:id`, never the name. */
+export function containerRef(c: Pick<ContainerInfo, 'engine' | 'id'>): string {
+  return `${c.engine}:${c.id}`;
+}
+
+/** How a container is named in messages that must tell it from others: engine, short id, name. */
+export function describeContainer(c: ContainerInfo): string {
+  const ns = c.engineNamespace ? ` in ${c.engineNamespace}` : '';
+  return `${c.engine} ${c.id.slice(0, 12)} "${c.name}"${ns}`;
+}
+
+export class ContainerRefError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'unknown' | 'ambiguous',
+    readonly ref: string,
+    /** The containers an ambiguous reference matches. */
+    readonly matches: readonly ContainerInfo[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const isHex = (s: string) => /^[0-9a-f]+$/.test(s);
+const prefixOf = (ref: string, c: ContainerInfo) => ref.length >= MIN_ID_PREFIX && isHex(ref) && isHex(c.id) && c.id.startsWith(ref);
+
+/**
+ * Every container a reference could mean. `engine:ID` is that engine's container with exactly that id,
+ * else those whose hex id starts with ID; it never matches a name. Any other reference matches every
+ * container with that exact id, that exact name, or (hex, at least MIN_ID_PREFIX characters) an id that
+ * starts with it, all together: a name someone chose that looks like another container's id is not
+ * preferred over it, nor the other way round.
+ */
+export function matchContainers(containers: readonly ContainerInfo[], ref: string): ContainerInfo[] {
+  const colon = ref.indexOf(':');
+  const engine = colon > 0 ? (ref.slice(0, colon) as ContainerEngine) : undefined;
+  if (engine && ENGINES.includes(engine)) {
+    const id = ref.slice(colon + 1);
+    const ofEngine = containers.filter((c) => c.engine === engine);
+    const exact = ofEngine.filter((c) => c.id === id);
+    return exact.length > 0 ? exact : ofEngine.filter((c) => prefixOf(id, c));
+  }
+  return containers.filter((c) => c.id === ref || c.name === ref || prefixOf(ref, c));
+}
+
+/**
+ * The one container `ref` names: `engine:id`, a full id, an unambiguous hex id prefix of at least
+ * MIN_ID_PREFIX characters, or an exact name. Throws ContainerRefError when none matches, or when several
+ * do (the message lists them by engine, short id and name, and says how to name one).
+ */
+export function resolveContainer(snapshot: Pick<Snapshot, 'containers'>, ref: string): ContainerInfo {
+  const r = tryResolveContainer(snapshot, ref);
+  if ('error' in r) throw r.error;
+  return r.container;
+}
+
+/** resolveContainer without throwing, for views that show "gone" rather than an error. */
+export function tryResolveContainer(snapshot: Pick<Snapshot, 'containers'>, ref: string): { container: ContainerInfo } | { error: ContainerRefError } {
+  const matches = matchContainers(snapshot.containers, ref);
+  if (matches.length === 1) {
+    return { container: matches[0] };
+  }
+  const shownRef = JSON.stringify(ref);
+  if (matches.length === 0) {
+    return {
+      error: new ContainerRefError(
+        `No container ${shownRef} on this host (give its name, its id, an id prefix of at least ${MIN_ID_PREFIX} characters, or ENGINE:ID).`,
+        'unknown',
+        ref,
+      ),
+    };
+  }
+  const list = matches.map(describeContainer).join(', ');
+  return {
+    error: new ContainerRefError(
+      `${shownRef} matches ${matches.length} containers: ${list}. Name one as ENGINE:ID, e.g. ${containerRef(matches[0])}.`,
+      'ambiguous',
+      ref,
+      matches,
+    ),
+  };
 }

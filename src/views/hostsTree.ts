@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import { displayCodeBlock, displayMarkdown as mdText, displayText } from '../model/displayText';
 import { ContainerEngine, ContainerInfo, InterfaceInfo, NS_TYPES, NsType, ProcessInfo } from '../model/snapshot';
-import { SnapshotIndex } from '../model/snapshotIndex';
+import { containerByRef } from '../model/queries';
+import { containerRef, SnapshotIndex } from '../model/snapshotIndex';
 import { HostSession, HostSessions, isLocal } from './hostSessions';
 import { NETNS_KINDS, netnsKind } from './netnsKind';
 import { contextValue, Node } from './treeNodes';
@@ -211,11 +212,11 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     return this.filteredContainers(index, engine)
       .filter((c) => (pod === undefined ? !c.pod : c.pod?.name === pod))
       .sort((a, b) => Number(running(b)) - Number(running(a)) || a.name.localeCompare(b.name, undefined, { numeric: true }))
-      .map((c) => ({ kind: 'container', hostId: parent.hostId, id: `${parent.hostId}/containers/${c.engine}/${c.id}`, containerId: c.id, parent }));
+      .map((c) => ({ kind: 'container', hostId: parent.hostId, id: `${parent.hostId}/containers/${c.engine}/${c.id}`, engine: c.engine, containerId: c.id, parent }));
   }
 
   private containerChildren(index: SnapshotIndex, node: Node & { kind: 'container' }): Node[] {
-    const c = index.snapshot.containers.find((x) => x.id === node.containerId);
+    const c = containerByRef(index.snapshot, containerRef({ engine: node.engine, id: node.containerId }));
     if (!c || !running(c)) {
       return [];
     }
@@ -394,7 +395,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
   }
 
   private containerItem(index: SnapshotIndex, node: Node & { kind: 'container' }): vscode.TreeItem {
-    const c = index.snapshot.containers.find((x) => x.id === node.containerId);
+    const c = containerByRef(index.snapshot, containerRef({ engine: node.engine, id: node.containerId }));
     if (!c) return new vscode.TreeItem('(gone)');
     const up = running(c);
     const item = new vscode.TreeItem(displayText(c.name), up ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
@@ -433,7 +434,8 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const label = underContainer ? node.type : `${node.type}:[${node.inode}]`;
     const item = new vscode.TreeItem(label, procs > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     if (underContainer) {
-      const c = index.snapshot.containers.find((x) => x.id === (node.parent as Node & { kind: 'container' }).containerId);
+      const parent = node.parent as Node & { kind: 'container' };
+      const c = containerByRef(index.snapshot, containerRef({ engine: parent.engine, id: parent.containerId }));
       item.description = displayText(`${c ? this.shareText(index, c, node.type) : ''} · ${node.inode}`);
     } else {
       item.description = displayText(`${index.label(node.type, node.inode)} · ${procs} process${procs === 1 ? '' : 'es'}${ns?.nsfsPaths.length ? ' · ' + ns.nsfsPaths.join(', ') : ''}`);

@@ -16,7 +16,8 @@ export type Node =
   | (Base & { kind: 'group'; group: 'containers' | 'networks' | 'namespaces' | 'warnings' })
   | (Base & { kind: 'engine'; engine: ContainerEngine })
   | (Base & { kind: 'pod'; engine: ContainerEngine; pod: string })
-  | (Base & { kind: 'container'; containerId: string })
+  /** Found again by `engine:id` (containerRef), never by name. */
+  | (Base & { kind: 'container'; engine: ContainerEngine; containerId: string })
   | (Base & { kind: 'nsType'; type: NsType })
   | (Base & { kind: 'namespace'; type: NsType; inode: number })
   | (Base & { kind: 'netns'; inode: number })

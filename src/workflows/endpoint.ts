@@ -1,23 +1,37 @@
 /**
  * Endpoints of a link: the host, a named network namespace, or a running container. Parsed from the
- * text a user gives (`host`, `netns:NAME`, `container:NAME`) and resolved against a Snapshot to the
- * network namespace they stand for and the argv prefix that runs `ip` inside it.
+ * text a user gives (`host`, `netns:NAME`, `container:REF`, REF a name, an id, an id prefix or
+ * `engine:id`) and resolved against a Snapshot to the network namespace they stand for and the argv
+ * prefix that runs `ip` inside it.
  */
 
+import { PidIdentity, withIdentityCheck } from '../host/commandLine';
 import type { ContainerInfo, Snapshot } from '../model/snapshot';
+import { ContainerRefError, containerRef, resolveContainer } from '../model/snapshotIndex';
 import { shown, validateNetnsName, WorkflowError } from './validate';
 
 export type EndpointSpec =
   | { kind: 'host' }
   | { kind: 'netns'; name: string }
-  | { kind: 'container'; name: string };
+  /** `ref` as resolveContainer takes it; the tree and pickers give `engine:id`. */
+  | { kind: 'container'; ref: string };
 
 export type Endpoint =
   | { kind: 'host'; label: string; nsInode: number }
   | { kind: 'netns'; label: string; nsInode: number; name: string; path: string }
-  | { kind: 'container'; label: string; nsInode: number; name: string; pid: number };
+  | {
+      kind: 'container';
+      label: string;
+      nsInode: number;
+      name: string;
+      /** `engine:id`. */
+      ref: string;
+      pid: number;
+      /** The init's start time (clock ticks since boot), when the snapshot has it. */
+      start?: number;
+    };
 
-const CONTAINER_REF_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
+const CONTAINER_REF_RE = /^(?:(?:docker|podman|containerd|cri|nspawn|lxc):)?[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
 
 export function parseEndpoint(text: string): EndpointSpec {
   if (text === 'host') {
@@ -31,18 +45,18 @@ export function parseEndpoint(text: string): EndpointSpec {
   }
   if (kind === 'container') {
     if (!CONTAINER_REF_RE.test(rest)) {
-      throw new WorkflowError('bad-endpoint', `${shown(rest)} is not a container name or id.`);
+      throw new WorkflowError('bad-endpoint', `${shown(rest)} is not a container name, id or ENGINE:ID.`);
     }
-    return { kind: 'container', name: rest };
+    return { kind: 'container', ref: rest };
   }
   throw new WorkflowError(
     'bad-endpoint',
-    `${shown(text)} is not an endpoint; write host, netns:NAME or container:NAME.`,
+    `${shown(text)} is not an endpoint; write host, netns:NAME or container:NAME (or container:ENGINE:ID).`,
   );
 }
 
 export function endpointText(spec: EndpointSpec): string {
-  return spec.kind === 'host' ? 'host' : `${spec.kind}:${spec.name}`;
+  return spec.kind === 'host' ? 'host' : spec.kind === 'netns' ? `netns:${spec.name}` : `container:${spec.ref}`;
 }
 
 export function hostNetInode(snapshot: Snapshot): number {
@@ -54,16 +68,18 @@ export function hostNetInode(snapshot: Snapshot): number {
 }
 
 function findContainer(snapshot: Snapshot, ref: string): ContainerInfo {
-  const byName = snapshot.containers.filter((c) => c.name === ref);
-  const matches = byName.length > 0 ? byName : snapshot.containers.filter((c) => c.id === ref || (ref.length >= 6 && c.id.startsWith(ref)));
-  if (matches.length === 0) {
-    throw new WorkflowError('unknown-endpoint', `No container named ${shown(ref)} is on this host.`);
+  try {
+    return resolveContainer(snapshot, ref);
+  } catch (e) {
+    if (e instanceof ContainerRefError) throw new WorkflowError('unknown-endpoint', e.message);
+    throw e;
   }
-  if (matches.length > 1) {
-    const list = matches.map((c) => `${c.engine}:${c.id.slice(0, 12)}`).join(', ');
-    throw new WorkflowError('unknown-endpoint', `${shown(ref)} matches several containers (${list}); give a longer id.`);
-  }
-  return matches[0];
+}
+
+/** `container:NAME`, with the engine and short id when another container has the same name. */
+function containerLabel(snapshot: Snapshot, c: ContainerInfo): string {
+  const twins = snapshot.containers.filter((o) => o.name === c.name).length > 1;
+  return twins ? `container:${c.name} (${c.engine}:${c.id.slice(0, 12)})` : `container:${c.name}`;
 }
 
 export function resolveEndpoint(spec: EndpointSpec, snapshot: Snapshot): Endpoint {
@@ -78,7 +94,7 @@ export function resolveEndpoint(spec: EndpointSpec, snapshot: Snapshot): Endpoin
       return { kind: 'netns', label: `netns:${spec.name}`, nsInode: ns.inode, name: spec.name, path: `/run/netns/${spec.name}` };
     }
     case 'container': {
-      const c = findContainer(snapshot, spec.name);
+      const c = findContainer(snapshot, spec.ref);
       const running = c.state === 'running' && c.pid !== undefined && c.pid > 0;
       if (!running) {
         throw new WorkflowError(
@@ -93,7 +109,17 @@ export function resolveEndpoint(spec: EndpointSpec, snapshot: Snapshot): Endpoin
       if (inode === undefined) {
         throw new WorkflowError('unknown-endpoint', `The network namespace of container ${shown(c.name)} is not visible; refresh with root.`);
       }
-      return { kind: 'container', label: `container:${c.name}`, nsInode: inode, name: c.name, pid: c.pid as number };
+      const pid = c.pid as number;
+      const start = snapshot.processes.find((p) => p.pid === pid)?.start;
+      return {
+        kind: 'container',
+        label: containerLabel(snapshot, c),
+        nsInode: inode,
+        name: c.name,
+        ref: containerRef(c),
+        pid,
+        ...(start !== undefined ? { start } : {}),
+      };
     }
   }
 }
@@ -136,6 +162,34 @@ export function netnsTarget(ep: Endpoint): string {
     case 'container':
       return String(ep.pid);
   }
+}
+
+/**
+ * What an argv that names the endpoint's PID must re-check on the host: that the PID still is the
+ * container's init whose network namespace the plan was made for. Named netns are reached by path and
+ * need none. Nor does the host's PID 1: no other process can take it while the host runs (when it
+ * exits, its whole PID namespace goes), and its namespace links may be closed to root by ptrace rules
+ * (a PID 1 with more capabilities than the caller), where moving an interface to PID 1 is not.
+ */
+export function endpointIdentity(ep: Endpoint): PidIdentity | undefined {
+  switch (ep.kind) {
+    case 'host':
+    case 'netns':
+      return undefined;
+    case 'container':
+      return ep.start === undefined ? { pid: ep.pid, ns: { net: ep.nsInode } } : { pid: ep.pid, start: ep.start, ns: { net: ep.nsInode } };
+  }
+}
+
+/**
+ * argv, re-checking first every container PID it names: that of `runsIn` (ipIn and runIn name it for
+ * nsenter -t) and that of `target` (netnsTarget names it for ip's netns argument).
+ */
+export function boundToIdentity(argv: readonly string[], runsIn?: Endpoint, target?: Endpoint): string[] {
+  const checks = [runsIn?.kind === 'container' ? endpointIdentity(runsIn) : undefined, target ? endpointIdentity(target) : undefined].filter(
+    (c): c is PidIdentity => c !== undefined,
+  );
+  return checks.length > 0 ? withIdentityCheck(checks, argv) : [...argv];
 }
 
 /** ip(8) tries /run/netns/VALUE before reading VALUE as a PID, so a netns named like the PID would win. */

@@ -4,11 +4,13 @@
  * shell to run found where it will run. Pure: the terminal layer and the CLI run what this builds.
  */
 import { ContainerInfo, NamespaceInfo, NS_TYPES, NsType, Snapshot } from '../model/snapshot';
-import { SnapshotIndex } from '../model/snapshotIndex';
+import { ContainerRefError, resolveContainer, SnapshotIndex } from '../model/snapshotIndex';
+import { PidIdentity, withIdentityCheck } from '../host/commandLine';
 import type { PrivilegeLevel } from '../host/hostConnection';
 
 export type EnterTarget =
-  | { kind: 'container'; name: string }
+  /** `ref`: `engine:id` from the tree and pickers; the CLI also takes a name, an id or an id prefix. */
+  | { kind: 'container'; ref: string }
   | { kind: 'pid'; pid: number }
   | { kind: 'netns'; name: string }
   | { kind: 'namespace'; type: NsType; inode: number };
@@ -71,8 +73,13 @@ const PICK_SHELL = [
 export interface EnterPlan {
   /** What the terminal is called: "ns: lab-c1 (net,uts) @host". */
   title: string;
-  /** The argv to run (privileged); the program is appended or chosen by the shell picker. */
+  /**
+   * The argv to run (privileged); the program is appended or chosen by the shell picker. When it names a
+   * PID (nsenter -t), it first re-checks on the host that the PID is still the planned process.
+   */
   argv: string[];
+  /** What that re-check compares: the PID's start time and the inodes of the namespaces entered. */
+  check?: PidIdentity;
   types: NsType[];
   targetLabel: string;
 }
@@ -94,10 +101,12 @@ export function parseNsList(text: string): NsType[] {
   return [...new Set(out)];
 }
 
-function runningContainer(index: SnapshotIndex, name: string): ContainerInfo & { pid: number } {
-  const c = index.containersByName.get(name) ?? index.snapshot.containers.find((x) => x.id === name || x.id.startsWith(name));
-  if (!c) {
-    throw new EnterError(`No container named "${name}" on this host.`);
+function runningContainer(index: SnapshotIndex, ref: string): ContainerInfo & { pid: number } {
+  let c: ContainerInfo;
+  try {
+    c = resolveContainer(index.snapshot, ref);
+  } catch (e) {
+    throw e instanceof ContainerRefError ? new EnterError(e.message) : e;
   }
   if (c.sandboxed) {
     throw new EnterError(`${c.name} runs in a VM sandbox (${c.runtime ?? 'sandboxed runtime'}); its namespaces are not on the host.`);
@@ -126,11 +135,14 @@ export function planEnter(
   let label: string;
   let nsfs: string | undefined;
   let netnsName: string | undefined;
+  /** Inodes known from the target itself (a container's, the namespace entered), beside its process's. */
+  let known: Partial<Record<NsType, number>> = {};
   switch (target.kind) {
     case 'container': {
-      const c = runningContainer(index, target.name);
+      const c = runningContainer(index, target.ref);
       pid = c.pid;
       label = c.name;
+      known = c.ns;
       break;
     }
     case 'pid': {
@@ -159,6 +171,7 @@ export function planEnter(
       label = `${target.type}:[${target.inode}] ${index.label(target.type, target.inode)}`;
       if (ns.pids.length > 0) {
         pid = ns.pids[0];
+        known = { [target.type]: target.inode };
       } else if (ns.nsfsPaths.length > 0) {
         nsfs = ns.nsfsPaths[0];
       } else {
@@ -192,6 +205,23 @@ export function planEnter(
   const ordered = NS_TYPES.filter((t) => chosen.includes(t));
   const title = `ns: ${label} (${ordered.join(',')}) @${options.hostLabel}`;
 
+  let check: PidIdentity | undefined;
+  if (pid !== undefined) {
+    const p = index.byPid.get(pid);
+    const ns: Partial<Record<NsType, number>> = {};
+    for (const t of ordered) {
+      const inode = known[t] ?? p?.ns[t];
+      if (inode !== undefined) ns[t] = inode;
+    }
+    if (p?.start === undefined && Object.keys(ns).length === 0) {
+      throw new EnterError(
+        `The snapshot shows neither the start time nor the ${ordered.join(', ')} namespace of process ${pid}, so it could not be ` +
+          'checked to still be the same process when the terminal opens. Refresh as root and try again.',
+      );
+    }
+    check = p?.start === undefined ? { pid, ns } : { pid, start: p.start, ns };
+  }
+
   let prefix: string[];
   let rootForShell = '';
   if (netnsName !== undefined) {
@@ -212,5 +242,10 @@ export function planEnter(
   } else {
     argv = ['sh', '-c', PICK_SHELL, 'nsx-enter', rootForShell, ...prefix];
   }
-  return { title, argv, types: ordered, targetLabel: label };
+  // The PID was read with the snapshot; by now it may be another process's (the target exited and someone
+  // else's process took its number). The host checks that it has not, in the same command.
+  if (check) {
+    argv = withIdentityCheck([check], argv);
+  }
+  return { title, argv, types: ordered, targetLabel: label, ...(check ? { check } : {}) };
 }

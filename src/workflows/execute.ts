@@ -4,7 +4,7 @@
  * rolled back.
  */
 
-import { commandLine } from '../host/commandLine';
+import { displayCommand, IDENTITY_CHECK_EXIT, parseIdentityCheck } from '../host/commandLine';
 import type { CancellationTokenLike, ExecResult, HostConnection } from '../host/hostConnection';
 import { type PingResult, parsePingOutput } from './ping';
 import type { Step, Workflow } from './plan';
@@ -13,8 +13,18 @@ export const STEP_TIMEOUT_MS = 20_000;
 
 export interface UndoStep {
   description: string;
+  /**
+   * The inverse argv, as run. When it names a PID it carries the identity check (withIdentityCheck), and
+   * with it the PID's start time and namespace inodes from the plan, so an undo run days later still
+   * refuses a PID that another process has taken since.
+   */
   argv: string[];
   needsRoot: boolean;
+}
+
+/** True when a command was refused by its identity check: a PID it names is now another process. */
+export function refusedByIdentityCheck(argv: readonly string[], code: number | null): boolean {
+  return code === IDENTITY_CHECK_EXIT && parseIdentityCheck(argv) !== undefined;
 }
 
 /** What a successful run changed, with the steps that take it back, newest change first. */
@@ -158,8 +168,11 @@ export function formatReport(report: ExecutionReport, hostLabel: string): string
   } else if (report.failed) {
     const f = report.failed;
     lines.push(`${report.title}: step ${f.index + 1} failed on ${hostLabel}: ${f.step.description}.`);
-    lines.push(`  command: ${commandLine(f.step.argv)}`);
+    lines.push(`  command: ${displayCommand(f.step.argv)}`);
     lines.push(`  error: ${f.message}`);
+    if (refusedByIdentityCheck(f.step.argv, f.code)) {
+      lines.push('  The host refused this step before running it: a process the plan names by PID has exited or restarted since the snapshot.');
+    }
     if (f.uncertain) {
       lines.push('  This step may have taken effect before it was interrupted; check the host.');
     }
@@ -169,7 +182,7 @@ export function formatReport(report: ExecutionReport, hostLabel: string): string
       const bad = report.rolledBack.filter((r) => !r.ok);
       lines.push(`  Rolled back ${report.rolledBack.length - bad.length} of ${report.rolledBack.length} completed change(s):`);
       for (const r of report.rolledBack) {
-        lines.push(`    ${r.ok ? 'ok  ' : 'FAIL'} ${commandLine(r.argv)}${r.ok ? '' : `: ${r.message ?? ''}`}`);
+        lines.push(`    ${r.ok ? 'ok  ' : 'FAIL'} ${displayCommand(r.argv)}${r.ok ? '' : `: ${r.message ?? ''}`}`);
       }
       if (bad.length > 0) {
         lines.push('  Some changes could not be rolled back; run the failed commands by hand after fixing the cause.');

@@ -6,8 +6,9 @@
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import { displayCommand, parseIdentityCheck } from '../host/commandLine';
 import type { HostConnection } from '../host/hostConnection';
-import { type AppliedWorkflow, STEP_TIMEOUT_MS, type UndoStep } from './execute';
+import { type AppliedWorkflow, refusedByIdentityCheck, STEP_TIMEOUT_MS, type UndoStep } from './execute';
 
 export const JOURNAL_VERSION = 1;
 const MAX_ENTRIES = 100;
@@ -87,6 +88,24 @@ export function parseJournal(text: string): AppliedWorkflow[] {
   return out;
 }
 
+/**
+ * PIDs an argv names without an identity check: `nsenter -t PID` and ip's `netns PID`, except the host's
+ * PID 1, which no other process can take (see endpointIdentity). Every undo step this version records
+ * that names one carries the check; a step without it (hand-edited, or recorded before the check
+ * existed) is refused rather than run against whatever process has that PID now.
+ */
+export function uncheckedPids(argv: readonly string[]): number[] {
+  if (parseIdentityCheck(argv)) return [];
+  const out: number[] = [];
+  for (let i = 0; i + 1 < argv.length; i++) {
+    const next = argv[i + 1];
+    const isPid = /^[0-9]+$/.test(next);
+    if (isPid && (argv[i] === '-t' || argv[i] === '--target') && argv.slice(0, i).includes('nsenter')) out.push(Number(next));
+    else if (isPid && argv[i] === 'netns' && argv[i - 1] !== 'ip') out.push(Number(next));
+  }
+  return [...new Set(out)].filter((pid) => pid !== 1);
+}
+
 export interface UndoReport {
   /** False when there was nothing to undo. */
   found: boolean;
@@ -126,12 +145,24 @@ export class Journal {
       const u = last.undo[i];
       let ok = false;
       let message: string | undefined;
-      try {
-        const r = await conn.exec(u.argv, { privileged: u.needsRoot, timeoutMs });
-        ok = r.code === 0;
-        if (!ok) message = r.stderr.trim() || `exit code ${r.code ?? r.signal ?? '?'}`;
-      } catch (err) {
-        message = err instanceof Error ? err.message : String(err);
+      const unchecked = uncheckedPids(u.argv);
+      if (unchecked.length > 0) {
+        message =
+          `This undo step names PID ${unchecked.join(', ')} without the check that it is still the process the change was ` +
+          `made in (it was recorded without one), so it was not run. Check by hand, then run: ${displayCommand(u.argv)}`;
+      } else {
+        try {
+          const r = await conn.exec(u.argv, { privileged: u.needsRoot, timeoutMs });
+          ok = r.code === 0;
+          if (!ok) message = r.stderr.trim() || `exit code ${r.code ?? r.signal ?? '?'}`;
+          if (refusedByIdentityCheck(u.argv, r.code)) {
+            message +=
+              ' The change was made in the namespace of a process that has exited or restarted since (a restarted container ' +
+              'has a new network namespace; what the change put in the old one went away with it). Nothing was run.';
+          }
+        } catch (err) {
+          message = err instanceof Error ? err.message : String(err);
+        }
       }
       ran.push({ description: u.description, argv: u.argv, ok, message });
       if (!ok) {

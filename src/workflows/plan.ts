@@ -4,9 +4,10 @@
  * that exists is one that can be shown and run as is.
  */
 
-import { commandLine } from '../host/commandLine';
+import { displayCommand, IDENTITY_CHECK_NAME, IDENTITY_CHECK_NOTE } from '../host/commandLine';
 import type { Snapshot } from '../model/snapshot';
 import {
+  boundToIdentity,
   type Endpoint,
   type EndpointSpec,
   hostNetInode,
@@ -42,6 +43,10 @@ import {
 
 export interface Step {
   description: string;
+  /**
+   * Exactly what runs. An argv that names a PID (nsenter -t PID, ip's `netns PID`) starts with the host-side
+   * check that the PID is still the planned process (withIdentityCheck), so does its inverse.
+   */
   argv: string[];
   /** The argv that undoes this step once it has succeeded; absent when it cannot be undone. */
   inverse?: string[];
@@ -93,8 +98,8 @@ function addVethStep(a: string, b: string): Step {
 function moveStep(iface: string, from: Endpoint, to: Endpoint): Step {
   return {
     description: `Move ${iface} from ${from.label} into ${to.label}`,
-    argv: [...ipIn(from), 'link', 'set', 'dev', iface, 'netns', netnsTarget(to)],
-    inverse: [...ipIn(to), 'link', 'set', 'dev', iface, 'netns', netnsTarget(from)],
+    argv: boundToIdentity([...ipIn(from), 'link', 'set', 'dev', iface, 'netns', netnsTarget(to)], from, to),
+    inverse: boundToIdentity([...ipIn(to), 'link', 'set', 'dev', iface, 'netns', netnsTarget(from)], to, from),
     needsRoot: true,
   };
 }
@@ -107,8 +112,8 @@ function addrArgs(c: Cidr): string[] {
 function addressStep(ep: Endpoint, iface: string, c: Cidr): Step {
   return {
     description: `Assign ${cidrString(c)} to ${iface} in ${ep.label}`,
-    argv: [...ipIn(ep), 'addr', 'add', ...addrArgs(c), 'dev', iface],
-    inverse: [...ipIn(ep), 'addr', 'del', cidrString(c), 'dev', iface],
+    argv: boundToIdentity([...ipIn(ep), 'addr', 'add', ...addrArgs(c), 'dev', iface], ep),
+    inverse: boundToIdentity([...ipIn(ep), 'addr', 'del', cidrString(c), 'dev', iface], ep),
     needsRoot: true,
   };
 }
@@ -116,8 +121,8 @@ function addressStep(ep: Endpoint, iface: string, c: Cidr): Step {
 function linkStep(ep: Endpoint, iface: string, state: 'up' | 'down'): Step {
   return {
     description: `Bring ${iface} ${state} in ${ep.label}`,
-    argv: [...ipIn(ep), 'link', 'set', 'dev', iface, state],
-    inverse: [...ipIn(ep), 'link', 'set', 'dev', iface, state === 'up' ? 'down' : 'up'],
+    argv: boundToIdentity([...ipIn(ep), 'link', 'set', 'dev', iface, state], ep),
+    inverse: boundToIdentity([...ipIn(ep), 'link', 'set', 'dev', iface, state === 'up' ? 'down' : 'up'], ep),
     needsRoot: true,
   };
 }
@@ -132,7 +137,7 @@ function pingCheck(from: Endpoint, address: string, count: number, timeoutSec: n
   return {
     kind: 'ping',
     description: `Ping ${address} from ${from.label}`,
-    argv: runIn(from, [...program, '-c', String(count), '-W', String(timeoutSec), address]),
+    argv: boundToIdentity(runIn(from, [...program, '-c', String(count), '-W', String(timeoutSec), address]), from),
     needsRoot: from.kind !== 'host',
     // Replies come one a second; allow each its timeout and a margin for the connection.
     timeoutMs: (count + timeoutSec) * 1000 + 5000,
@@ -435,23 +440,36 @@ export function planConnect(snapshot: Snapshot, a: EndpointInput, b: EndpointInp
 
 // ---- preview -----------------------------------------------------------------------------------------
 
-/** The exact command lines a workflow runs; `#` marks a root command, `$` one run as the user. */
+/**
+ * The exact command lines a workflow runs; `#` marks a root command, `$` one run as the user. The
+ * host-side identity check is shown as `nsx-check PID START TYPE:INODE… --` before the command it guards,
+ * and explained below the steps.
+ */
 export function renderPreview(wf: Workflow): string {
   const prompt = (root: boolean) => (root ? '#' : '$');
   const lines = [wf.title];
+  const shownLines: string[] = [];
+  const show = (argv: string[]) => {
+    const text = displayCommand(argv);
+    shownLines.push(text);
+    return text;
+  };
   wf.steps.forEach((s, i) => {
     lines.push(`  ${i + 1}. ${s.description}`);
-    lines.push(`     ${prompt(s.needsRoot)} ${commandLine(s.argv)}`);
-    lines.push(s.inverse ? `       undo: ${commandLine(s.inverse)}` : '       undo: (none, cannot be undone)');
+    lines.push(`     ${prompt(s.needsRoot)} ${show(s.argv)}`);
+    lines.push(s.inverse ? `       undo: ${show(s.inverse)}` : '       undo: (none, cannot be undone)');
   });
   if (wf.postCheck) {
     lines.push(`  then check: ${wf.postCheck.description}`);
-    lines.push(`     ${prompt(wf.postCheck.needsRoot)} ${commandLine(wf.postCheck.argv)}`);
+    lines.push(`     ${prompt(wf.postCheck.needsRoot)} ${show(wf.postCheck.argv)}`);
   }
   for (const note of wf.notes ?? []) {
     lines.push(`  note: ${note}`);
   }
   lines.push('  (# runs as root, $ runs as your user)');
+  if (shownLines.some((l) => l.startsWith(`${IDENTITY_CHECK_NAME} `))) {
+    lines.push(`  (${IDENTITY_CHECK_NOTE})`);
+  }
   return lines.join('\n');
 }
 

@@ -244,7 +244,7 @@ const labUp = process.platform === 'linux' && isLabUp();
       name: 'CLI exec',
       async probe(target, types, script = PROBE) {
         const t =
-          target.kind === 'container' ? ['--container', target.name]
+          target.kind === 'container' ? ['--container', target.ref]
           : target.kind === 'pid' ? ['--pid', String(target.pid)]
           : target.kind === 'netns' ? ['--netns', target.name]
           : assert.fail('the CLI enters containers, PIDs and named netns');
@@ -269,7 +269,7 @@ const labUp = process.platform === 'linux' && isLabUp();
     describe(`through the ${way.name}`, () => {
       it('all namespaces of lab-c1: its hostname, its init as PID 1, its PID namespace', async () => {
         const c1 = lab.docker.containers['lab-c1'];
-        const f = fields(await way.probe({ kind: 'container', name: 'lab-c1' }, NS_TYPES));
+        const f = fields(await way.probe({ kind: 'container', ref: 'lab-c1' }, NS_TYPES));
         assert.strictEqual(field(f, 'HOSTNAME'), 'lab-c1');
         assert.strictEqual(field(f, 'INIT'), cmdlineOf(c1.pid!), "PID 1 is the container's init");
         assert.notStrictEqual(field(f, 'INIT'), cmdlineOf(1), "PID 1 is not the host's init");
@@ -286,7 +286,7 @@ const labUp = process.platform === 'linux' && isLabUp();
 
       it("network only (--ns net) into lab-c1: the container's eth0, the host's file system and hostname", async () => {
         const c1 = lab.docker.containers['lab-c1'];
-        const f = fields(await way.probe({ kind: 'container', name: 'lab-c1' }, ['net']));
+        const f = fields(await way.probe({ kind: 'container', ref: 'lab-c1' }, ['net']));
         const devs = field(f, 'NETDEV').split(',').filter(Boolean);
         assert.ok(devs.includes('eth0') && devs.includes('nsxc1'), `lab-c1's interfaces, got ${devs.join(' ')}`);
         assert.ok(!devs.includes('nsxbr0'), "the host's bridge is not in the container's netns");
@@ -359,7 +359,7 @@ const labUp = process.platform === 'linux' && isLabUp();
 
   describe('through the PTY', () => {
     it('the shell picker runs busybox /bin/sh in lab-c1 (no bash there)', async () => {
-      const s = await pty({ kind: 'container', name: 'lab-c1' }, NS_TYPES);
+      const s = await pty({ kind: 'container', ref: 'lab-c1' }, NS_TYPES);
       const f = fields(await s.run('echo "ARG0=$0"; echo "EXE=$(readlink /proc/$$/exe)"; if [ -e /bin/bash ]; then echo BASH=yes; else echo BASH=no; fi'));
       assert.strictEqual(field(f, 'BASH'), 'no');
       assert.strictEqual(field(f, 'ARG0'), '/bin/sh');
@@ -369,7 +369,7 @@ const labUp = process.platform === 'linux' && isLabUp();
     });
 
     it('resize: stty size follows the new rows and columns', async () => {
-      const s = await pty({ kind: 'container', name: 'lab-c1' }, NS_TYPES);
+      const s = await pty({ kind: 'container', ref: 'lab-c1' }, NS_TYPES);
       assert.strictEqual(fields(await s.run('echo "SIZE=$(stty size)"')).get('SIZE'), '24 80');
       s.channel.resize({ cols: 132, rows: 43 });
       assert.strictEqual(fields(await s.run('echo "SIZE=$(stty size)"')).get('SIZE'), '43 132');
@@ -380,7 +380,7 @@ const labUp = process.platform === 'linux' && isLabUp();
     });
 
     it('`exit 7` closes the channel with exit code 7', async () => {
-      const s = await pty({ kind: 'container', name: 'lab-c1' }, NS_TYPES);
+      const s = await pty({ kind: 'container', ref: 'lab-c1' }, NS_TYPES);
       await s.run('true');
       s.channel.write('exit 7\n');
       const e = await s.exited();
@@ -420,7 +420,7 @@ const labUp = process.platform === 'linux' && isLabUp();
       others.push(conn);
       assert.strictEqual(info.privilege, 'sudo');
       const snap = await discover(conn);
-      const s = await pty({ kind: 'container', name: 'lab-c1' }, NS_TYPES, conn, snap, info);
+      const s = await pty({ kind: 'container', ref: 'lab-c1' }, NS_TYPES, conn, snap, info);
       const f = fields(await s.run('echo "HOSTNAME=$(hostname)"; echo "UID_IS=$(id -u)"'));
       assert.strictEqual(field(f, 'HOSTNAME'), 'lab-c1');
       assert.strictEqual(field(f, 'UID_IS'), '0');
@@ -435,7 +435,7 @@ const labUp = process.platform === 'linux' && isLabUp();
       assert.strictEqual(info.privilege, 'sudo');
       const snap = await discover(conn);
       for (let i = 0; i < 3; i++) {
-        const plan = planEnter(snap, { kind: 'container', name: 'lab-c1' }, NS_TYPES, { hostLabel: conn.label, host: info });
+        const plan = planEnter(snap, { kind: 'container', ref: 'lab-c1' }, NS_TYPES, { hostLabel: conn.label, host: info });
         const s = await PtySession.open(conn, plan.argv);
         opened.push(s);
         // Typed at once, before sudo has read the password: must reach the shell, not sudo.
@@ -456,7 +456,7 @@ const labUp = process.platform === 'linux' && isLabUp();
       assert.strictEqual(info.privilege, 'limited');
       const snap = await discover(conn);
       assert.throws(
-        () => planEnter(snap, { kind: 'container', name: 'lab-c1' }, NS_TYPES, { hostLabel: conn.label, host: info }),
+        () => planEnter(snap, { kind: 'container', ref: 'lab-c1' }, NS_TYPES, { hostLabel: conn.label, host: info }),
         (e: Error) => e instanceof EnterPrivilegeError && /needs root/.test(e.message) && /sudo/.test(e.message),
       );
     });

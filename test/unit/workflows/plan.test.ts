@@ -11,9 +11,16 @@ import {
   proposeInterfaceName,
   renderPreview,
 } from '../../../src/workflows/plan';
+import { IDENTITY_CHECK_NOTE, parseIdentityCheck, withIdentityCheck } from '../../../src/host/commandLine';
 import { parseEndpoint, resolveEndpoint } from '../../../src/workflows/endpoint';
 import { WorkflowError } from '../../../src/workflows/validate';
-import { fixtureSnapshot, HOST_NS, iface, NS_BLUE } from './fakes';
+import { fixtureSnapshot, HOST_NS, iface, NS_BLUE, NS_WEB } from './fakes';
+
+/** The command an identity check guards, and what it checks (none for an unguarded argv). */
+function unguard(argv: string[]): { argv: string[]; checks: unknown[] } {
+  return parseIdentityCheck(argv) ?? { argv, checks: [] };
+}
+const WEB = { pid: 777, ns: { net: NS_WEB } };
 
 function rejects(fn: () => unknown, code: string, message?: RegExp): void {
   assert.throws(fn, (err: unknown) => {
@@ -33,8 +40,27 @@ describe('endpoints', () => {
     });
     const web = resolveEndpoint(parseEndpoint('container:web'), snap);
     assert.strictEqual(web.kind === 'container' && web.pid, 777);
-    assert.strictEqual(resolveEndpoint(parseEndpoint('container:web0123'), snap).label, 'container:web');
+    assert.strictEqual(resolveEndpoint(parseEndpoint('container:web0123456789abcdef'), snap).label, 'container:web');
+    // Prefixes are of hex ids only (see resolveContainer); this fixture's id is not hex.
+    rejects(() => resolveEndpoint(parseEndpoint('container:web0123'), snap), 'unknown-endpoint', /No container "web0123"/);
   });
+  it('resolves containers by engine:id and carries the init start time for the identity check', () => {
+    const snap2 = fixtureSnapshot();
+    snap2.processes = snap2.processes.map((p) => (p.pid === 777 ? { ...p, start: 123456 } : p));
+    const web = resolveEndpoint(parseEndpoint('container:docker:web0123456789abcdef'), snap2);
+    assert.ok(web.kind === 'container');
+    assert.strictEqual(web.ref, 'docker:web0123456789abcdef');
+    assert.strictEqual(web.start, 123456);
+    assert.deepStrictEqual(unguard(planSetLink(snap2, 'container:docker:web0123456789abcdef', 'eth0', 'up').steps[0].argv).checks, [
+      { pid: 777, start: 123456, ns: { net: NS_WEB } },
+    ]);
+    // The same name on another engine: the name is ambiguous, engine:id is not, and labels tell them apart.
+    const twin = { ...snap2.containers[0], engine: 'podman' as const, id: 'f00dfeed0000', pid: 4242, ns: { net: 4026532002 } };
+    const both = { ...snap2, containers: [...snap2.containers, twin] };
+    rejects(() => resolveEndpoint(parseEndpoint('container:web'), both), 'unknown-endpoint', /matches 2 containers: docker web012345678 "web", podman f00dfeed0000 "web"/);
+    assert.strictEqual(resolveEndpoint(parseEndpoint('container:podman:f00dfeed0000'), both).label, 'container:web (podman:f00dfeed0000)');
+  });
+
   it('refuses unknown kinds, unknown names and stopped containers', () => {
     rejects(() => parseEndpoint('vm:x'), 'bad-endpoint');
     rejects(() => parseEndpoint('netns:../x'), 'bad-netns-name');
@@ -63,6 +89,7 @@ describe('connect planner', () => {
         ['ip', 'netns', 'exec', 'red', 'ip', 'link', 'set', 'dev', 'veth-blue1', 'up'],
       ],
     );
+    // Back to the host by PID 1, which no other process can take while the host runs: no check.
     assert.deepStrictEqual(plan.steps[1].inverse, ['ip', 'netns', 'exec', 'blue', 'ip', 'link', 'set', 'dev', 'veth-red', 'netns', '1']);
     assert.deepStrictEqual(plan.steps[0].inverse, ['ip', 'link', 'del', 'dev', 'veth-red']);
     assert.ok(plan.steps.every((s) => s.needsRoot && s.inverse));
@@ -71,7 +98,8 @@ describe('connect planner', () => {
 
   it('leaves the host end in place and reaches containers through nsenter and their PID', () => {
     const plan = planConnect(fixtureSnapshot(), 'host', 'container:web', { subnet: '10.200.9.0/30' });
-    assert.deepStrictEqual(plan.steps.map((s) => s.argv[0] + ' ' + s.argv.slice(1, 5).join(' ')), [
+    const cmds = plan.steps.map((s) => unguard(s.argv));
+    assert.deepStrictEqual(cmds.map((c) => c.argv[0] + ' ' + c.argv.slice(1, 5).join(' ')), [
       'ip link add name veth-web',
       'ip link set dev veth-host',
       'ip addr add 10.200.9.1/30 dev',
@@ -79,7 +107,11 @@ describe('connect planner', () => {
       'ip link set dev veth-web',
       'nsenter -t 777 -n ip',
     ]);
-    assert.deepStrictEqual(plan.steps[1].argv.slice(-2), ['netns', '777']);
+    // Every step that names PID 777 first checks it is still web's init, in web's network namespace.
+    assert.deepStrictEqual(cmds.map((c) => c.checks), [[], [WEB], [], [WEB], [], [WEB]]);
+    assert.deepStrictEqual(cmds[1].argv.slice(-2), ['netns', '777']);
+    // Its undo runs in web's namespace (checked) and sends it back to the host's PID 1.
+    assert.deepStrictEqual(unguard(plan.steps[1].inverse!), { checks: [WEB], argv: ['nsenter', '-t', '777', '-n', 'ip', 'link', 'set', 'dev', 'veth-host', 'netns', '1'] });
     assert.deepStrictEqual(plan.postCheck?.argv, ['ping', '-c', '3', '-W', '2', '10.200.9.2']);
     assert.strictEqual(plan.postCheck?.needsRoot, false);
   });
@@ -166,7 +198,10 @@ describe('other planners', () => {
     ]);
     rejects(() => planAssignAddress(snap, 'netns:red', 'veth-blue', '192.168.1.77/24'), 'address-overlap', /eth0 in host/);
     rejects(() => planAssignAddress(snap, 'netns:red', 'veth-blue', '10.200.77.1'), 'bad-cidr');
-    assert.deepStrictEqual(planSetLink(snap, 'container:web', 'eth0', 'down').steps[0].argv, ['nsenter', '-t', '777', '-n', 'ip', 'link', 'set', 'dev', 'eth0', 'down']);
+    assert.deepStrictEqual(
+      planSetLink(snap, 'container:web', 'eth0', 'down').steps[0].argv,
+      withIdentityCheck([WEB], ['nsenter', '-t', '777', '-n', 'ip', 'link', 'set', 'dev', 'eth0', 'down']),
+    );
   });
 
   it('bounds ping and refuses nonsense counts and addresses', () => {
@@ -188,6 +223,13 @@ describe('preview', () => {
     const text = renderPreview(wf);
     assert.match(text, /^ {5}# ip link add name 'vé\$x' type veth peer name b$/m);
     assert.match(text, /undo: ip netns exec blue ip link set dev 'vé\$x' netns 1$/m);
+    assert.ok(!text.includes('nsx-check'), 'no note where nothing is checked');
+    // The identity check is shown by name and arguments before the command it guards, and explained.
+    const web = renderPreview(planSetLink(fixtureSnapshot(), 'container:web', 'eth0', 'up'));
+    assert.match(web, /^ {5}# nsx-check 777 - net:4026532100 -- nsenter -t 777 -n ip link set dev eth0 up$/m);
+    assert.match(web, /undo: nsx-check 777 - net:4026532100 -- nsenter -t 777 -n ip link set dev eth0 down$/m);
+    assert.ok(web.includes(`(${IDENTITY_CHECK_NOTE})`));
+    assert.doesNotMatch(web, /readlink/, 'the check script itself is not in the preview');
     const ping = renderPreview(planConnect(fixtureSnapshot(), 'host', 'netns:blue'));
     assert.match(ping, /^ {5}\$ ping -c 3 -W 2 10\.200\.2\.2$/m);
   });
