@@ -189,6 +189,47 @@ async function bench() {
     rows.push([`(b) full snapshot, a refresh as the extension does it (engine CLIs reused ${hits} of ${RUNS} times: databases unchanged)`, s.full, s.full.median / s.lsns.median, 3]);
     rows.push(['(b) full snapshot, first refresh (no cache: podman and ctr CLIs run)', s.cold, s.cold.median / s.lsns.median]);
 
+    // (e) What the hardening (docs/security.md: token marks, escaped values, verified engines) costs: the
+    // probe as it was before it (bench/baseline/probe-format1.sh, kept for this) and today's, both as
+    // one raw exec with the CLI fingerprint passed back (as a refresh does), interleaved in this run.
+    const { shScript } = require(path.join(root, 'out/src/host/commandLine.js'));
+    const { PROBE_SCRIPT } = require(path.join(root, 'out/src/discovery/probeScript.js'));
+    const strip = (t) => t.replace(/^#!.*\n(#.*\n)*/, '');
+    const before = strip(fs.readFileSync(path.join(root, 'bench/baseline/probe-format1.sh'), 'utf8'));
+    const raw = async (script, scope, fp, kp) => {
+      const args = ['--us', '\x1f', ...(scope === 'tree' ? ['--scope', 'tree'] : []), ...(fp && scope !== 'tree' ? ['--cli-cache', fp] : []), ...(kp ? ['--known-paths', kp] : [])];
+      const r = await conn.exec(shScript(script, args), { privileged: true, timeoutMs: 60_000 });
+      if (r.code !== 0 || !/(^@@| )end [\d.]+$/m.test(r.stdout)) {
+        throw new Error(`probe failed: ${r.stderr}`);
+      }
+      return r.stdout;
+    };
+    const fpOf = (out) => /cli-fingerprint (.*)$/m.exec(out)?.[1];
+    const fpBefore = fpOf(await raw(before, 'full'));
+    const first = await raw(PROBE_SCRIPT, 'full');
+    const fpNow = fpOf(first);
+    // What a refresh passes back: the paths and engine processes the last run found root's own.
+    const kpNow = / known-paths ?(.*)$/m.exec(first)?.[1].trim();
+    const cost = { bt: [], nt: [], bf: [], nf: [] };
+    log(`${RUNS} runs each: the probe before hardening and now, tree and full (interleaved)`);
+    for (let i = 0; i < RUNS; i++) {
+      cost.bt.push((await timeIt(() => raw(before, 'tree'))).ms);
+      cost.nt.push((await timeIt(() => raw(PROBE_SCRIPT, 'tree', undefined, kpNow))).ms);
+      cost.bf.push((await timeIt(() => raw(before, 'full', fpBefore))).ms);
+      cost.nf.push((await timeIt(() => raw(PROBE_SCRIPT, 'full', fpNow, kpNow))).ms);
+    }
+    const c = { bt: stats(cost.bt), nt: stats(cost.nt), bf: stats(cost.bf), nf: stats(cost.nf) };
+    const costRows = [
+      ['tree scope: the probe before hardening (format 1)', c.bt, 1],
+      ['tree scope: the hardened probe (format 2)', c.nt, c.nt.median / c.bt.median, 1.1],
+      ['full scope: the probe before hardening (format 1)', c.bf, 1],
+      ['full scope: the hardened probe (format 2)', c.nf, c.nf.median / c.bf.median, 1.1],
+    ];
+    if (process.env.NSX_BENCH_ONLY === 'probe-cost') {
+      process.stdout.write(costRows.map(([n, st, r]) => `${n}: median ${st.median.toFixed(0)} ms (${st.min.toFixed(0)}–${st.max.toFixed(0)}), × before ${r.toFixed(2)}\n`).join(''));
+      return 0;
+    }
+
     log(`scale: +${SCALE_PROCS} processes in ${SCALE_PIDNS} PID namespaces, +${SCALE_NETNS} netns`);
     await growHost();
     let scaled;
@@ -239,6 +280,16 @@ async function bench() {
       '| measurement | runs | median | min–max | × lsns | target |',
       '|---|---|---|---|---|---|',
       ...rows.map(([name, st, ratio, target]) =>
+        `| ${name} | ${st.n} | ${f(st.median)} | ${f(st.min)}–${f(st.max)} | ${ratio.toFixed(2)} | ${target ? `≤ ${target}× ${ratio <= target ? 'met' : '**missed**'}` : ''} |`),
+      '',
+      '### The hardened probe against the probe before it',
+      '',
+      'The probe as it was before the trust hardening (kept as bench/baseline/probe-format1.sh) and today\'s, each as one raw exec',
+      '(no parsing) over the same connection, the CLI fingerprint passed back as a refresh does, interleaved in this run.',
+      '',
+      '| probe | runs | median | min–max | × before | target |',
+      '|---|---|---|---|---|---|',
+      ...costRows.map(([name, st, ratio, target]) =>
         `| ${name} | ${st.n} | ${f(st.median)} | ${f(st.min)}–${f(st.max)} | ${ratio.toFixed(2)} | ${target ? `≤ ${target}× ${ratio <= target ? 'met' : '**missed**'}` : ''} |`),
       '',
       `Whole bench: ${((Date.now() - started) / 1000).toFixed(0)} s.`,

@@ -38,10 +38,15 @@ export interface DiscoverOptions {
 
 export type DiscoverScope = 'full' | 'tree';
 
-/** The engine CLIs' sections of the last full probe of one host, with their databases' fingerprint. */
+/**
+ * What the last probe of one host leaves for the next: the engine CLIs' sections with their databases'
+ * fingerprint, and the paths and engine processes it found root's own (only root can change those).
+ */
 export class DiscoveryCache {
   fingerprint: string | undefined;
   sections: Section[] = [];
+  /** "PATH|TYPE ..." and "/proc/PID/exe@START|x ...", as the probe printed them (`@@known-paths`). */
+  knownPaths: string | undefined;
   /** How many probes reused the sections (for the log and the bench). */
   hits = 0;
 
@@ -49,21 +54,33 @@ export class DiscoveryCache {
     this.fingerprint = undefined;
     this.sections = [];
   }
+
+  /** Forget everything, the verified paths too (a new connection may reach another host). */
+  reset(): void {
+    this.clear();
+    this.knownPaths = undefined;
+  }
 }
 
 const CLI_SECTIONS = new Set(['podman', 'ctr-containers', 'ctr-tasks', 'nerdctl', 'crictl-pods', 'crictl-ps']);
 const MAX_FINGERPRINT = 16_384;
 
 const SOCKET_PATH = /^\/[A-Za-z0-9_.@%+=:,/-]+$/;
+/** One entry of the probe's known-paths: a path of plain characters and its type (d, f, s; x a process). */
+const KNOWN_PATH = /^\/[A-Za-z0-9_.@%+=:,/-]+\|[dfsx]$/;
 
 /** The argument vector discover() runs, exposed for tests and for the log. */
-export function probeArgv(dockerSockets: readonly string[] = [], scope: DiscoverScope = 'full', cliFingerprint?: string): string[] {
+export function probeArgv(dockerSockets: readonly string[] = [], scope: DiscoverScope = 'full', cliFingerprint?: string, knownPaths?: string): string[] {
   const args: string[] = ['--us', '\x1f'];
   if (scope === 'tree') {
     args.push('--scope', 'tree');
   }
   if (cliFingerprint && scope === 'full' && cliFingerprint.length < MAX_FINGERPRINT && ![...cliFingerprint].some((ch) => ch.charCodeAt(0) < 0x20)) {
     args.push('--cli-cache', cliFingerprint);
+  }
+  const known = (knownPaths ?? '').split(' ').filter((k) => KNOWN_PATH.test(k));
+  if (known.length && known.join(' ').length < MAX_FINGERPRINT) {
+    args.push('--known-paths', known.join(' '));
   }
   for (const s of dockerSockets) {
     if (!SOCKET_PATH.test(s) || s.includes('..')) {
@@ -76,7 +93,7 @@ export function probeArgv(dockerSockets: readonly string[] = [], scope: Discover
 
 export async function discover(conn: HostConnection, opts: DiscoverOptions = {}): Promise<Snapshot> {
   const cache = opts.cache;
-  const argv = probeArgv(opts.dockerSockets, opts.scope, cache?.sections.length ? cache.fingerprint : undefined);
+  const argv = probeArgv(opts.dockerSockets, opts.scope, cache?.sections.length ? cache.fingerprint : undefined, cache?.knownPaths);
   const info = opts.hostInfo ?? (await conn.connect(opts.token));
   const privileged = opts.privileged ?? info.privilege !== 'limited';
   const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_PROBE_BYTES;
@@ -133,6 +150,12 @@ export async function discover(conn: HostConnection, opts: DiscoverOptions = {})
   }
   if (result && result.code !== 0 && result.code !== null) {
     warnings.push(`The probe exited with code ${result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}`);
+  }
+  if (cache) {
+    const known = sections.find((x) => x.name === 'known-paths');
+    if (known) {
+      cache.knownPaths = known.args.join(' ');
+    }
   }
   if (cache && (opts.scope ?? 'full') === 'full') {
     sections = useCliCache(cache, sections);

@@ -25,11 +25,14 @@ us=
 extra_docker=
 scope=full
 cli_cache=
+known_paths=
 while [ $# -gt 0 ]; do
   case $1 in
     --docker-socket) extra_docker="$extra_docker $2"; shift 2 ;;
     --scope) scope=$2; shift 2 ;;
     --cli-cache) cli_cache=$2; shift 2 ;;
+    # Paths an earlier run found root's own ("PATH|TYPE ..."): root alone can change such a path.
+    --known-paths) known_paths=$2; shift 2 ;;
     # The unit separator (\037), passed by the caller: $(printf) would cost a fork.
     --us) us=$2; shift 2 ;;
     *) shift ;;
@@ -162,8 +165,9 @@ function esc(s,   i, c, r, n) { if (s !~ ESCRE) return s
 #   S pid namespace sock        a shim (its bundle's siblings are its namespace's tasks)
 #   M pid rec                   a conmon's podman store flags, \037-separated (--root=…, --runroot=…)
 #   O pid                       a CRI-O daemon
-#   T pid | U pid uids          a candidate that root runs in the probe's user and mount namespaces
-#                               (all four uids 0), or one that is not (its uids)
+#   T pid start | U pid uids    a candidate that root runs in the probe's user and mount namespaces
+#                               (all four uids 0; verify then checks its executable), or one that is
+#                               not (its uids)
 #   N inode path                a network namespace and where to enter it ("-": the probe's own)
 # No file a candidate names is opened here: a FIFO would hang the probe, a tenant's file would steer it.
 PROC_AWK='
@@ -265,14 +269,14 @@ BEGIN { US = sprintf("%c", 31); escinit()
     # A task may name itself "": it is listed all the same (gone is only a process without status).
     if (!hn) continue
     q = d; sub(/.*\//, "", q)
-    if (q in cand) {
-      if (uid == "0 0 0 0" && smnt != "" && nsv[d, "mnt"] == smnt && nsv[d, "user"] == susr) emit("T" US q)
-      else emit("U" US q US uid)
-    }
-    if (out == "") continue
     # The task name in stat is raw (newlines too): the fields after it follow the last ") ".
     f = d "/stat"; s = ""; while ((getline l < f) > 0) s = s "\n" l; close(f)
     sub(/^.*\) /, "", s); split(s, sf, " ")
+    if (q in cand) {
+      if (uid == "0 0 0 0" && smnt != "" && nsv[d, "mnt"] == smnt && nsv[d, "user"] == susr) emit("T" US q US sf[20])
+      else emit("U" US q US uid)
+    }
+    if (out == "") continue
     cgl = ""; hc = 0
     f = d "/cgroup"; while ((getline l < f) > 0) if (!hc && l ~ cg) { cgl = l; hc = 1 }; close(f)
     print q "\t" esc(pn) "\t" st "\t" pp "\t" uid "\t" nsp "\t" sf[20] (hc ? "\t" esc(cgl) : "")
@@ -315,7 +319,7 @@ detect() {
     case $kind in
       D) f_d="$f_d$rest$nl" ;; C) f_c="$f_c$rest$nl" ;; F) f_f="$f_f$rest$nl" ;; R) f_r="$f_r$rest$nl" ;;
       S) f_s="$f_s$rest$nl" ;; M) f_m="$f_m$rest$nl" ;; O) f_o="$f_o ${rest%%"$us"*}" ;;
-      T) tcand="$tcand $rest" ;;
+      T) tcand="$tcand$rest$nl" ;;
       U) ucand="$ucand$rest$nl" ;;
       N) set -f; oifs=$IFS; IFS=$us
          # shellcheck disable=SC2086
@@ -325,48 +329,75 @@ detect() {
     esac
   done
 }
-# Path checks, batched into one stat for all of them: a path counts when it is absolute, of plain
-# characters, root owns it and every directory above it, none of which (nor a regular file itself) others
-# can write, and its type is the expected one. stat -L follows links, so a link counts by its target.
-pq=' ' ptab=
+# Path checks: a path counts when it is absolute, of plain characters, root owns it and every directory
+# above it, none of which (nor a regular file itself) others can write, and its type is the expected one
+# (d directory, f regular file, s socket). stat -L follows links, so a link counts by its target. The
+# table (ptab: "PATH|OK|UID|TYPE" lines) starts with the paths a previous run found root's own
+# (--known-paths: only root can change a root-owned path); others are read by one stat, batched.
+pq=' ' pw= ptab= vok=
+# vok: "PATH|TYPE" lines of values whose whole chain passed (this run, or an earlier one: --known-paths),
+# looked up whole, so a cached refresh walks no chain and starts no stat. ptab: what stat said of each
+# path and directory ("PATH|OK|UID|TYPE").
+for x in $known_paths; do
+  case $x in /*\|[dfsx]) case ${x%|?} in *[!A-Za-z0-9_.@%+=:,/-]*) ;; *) vok="$vok$nl$x" ;; esac ;; esac
+done
+ptab_add() { # PATH UID GID HEXMODE
+  w=$((0x$4 & 0x12))
+  # Writable by its group is fine when that group is root's.
+  [ "$3" = 0 ] && w=$((w & 0x2))
+  ok=0; [ "$2" = 0 ] && [ $w = 0 ] && ok=1
+  case $4 in 4???) t=d ;; 8???) t=f ;; c???) t=s ;; *) t=o ;; esac
+  ptab="$ptab$nl$1|$ok|$2|$t"
+}
 path_want() {
   case $1 in /*) ;; *) return 0 ;; esac
   case $1 in *[!A-Za-z0-9_.@%+=:,/-]*|*/../*|*/..|*/./*|*//*) return 0 ;; esac
+  case $vok$nl in *"$nl$1|"?"$nl"*) return 0 ;; esac
+  case " $pw " in *" $1 "*) ;; *) pw="$pw $1" ;; esac
   _pw=$1
   while [ -n "$_pw" ]; do
-    case $pq$ptab in *" $_pw "*|*"$nl$_pw|"*) ;; *) pq="$pq$_pw " ;; esac
+    case $pq$ptab$nl in *" $_pw "*|*"$nl$_pw|"*) ;; *) pq="$pq$_pw " ;; esac
     _pw=${_pw%/*}
   done
 }
 path_stat() {
   [ "$pq" = ' ' ] && return 0
   # shellcheck disable=SC2086
-  out=$(stat -L -c '%n|%u|%g|%a|%F' $pq 2>/dev/null)
-  pq=' '
-  while IFS='|' read -r n u g a f; do
-    [ -n "$n" ] || continue
-    w=$((0$a & 0022))
-    # Writable by its group is fine when that group is root's.
-    [ "$g" = 0 ] && w=$((w & 0002))
-    ok=0; [ "$u" = 0 ] && [ $w = 0 ] && ok=1
-    ptab="$ptab$nl$n|$ok|$u|$f"
+  out=$(stat -L -c '%n %u %g %f' $pq 2>/dev/null)
+  asked=$pq pq=' '
+  while read -r n u g f; do
+    [ -n "$f" ] && ptab_add "$n" "$u" "$g" "$f"
   done <<NSX_EOF
 $out
 NSX_EOF
+  path_missing "$asked"
+  # Each value asked for whose chain passed goes to vok, whatever uses it, for this run and the next.
+  for _pv in $pw; do
+    for _pt in d f s; do path_ok "$_pv" $_pt && break; done
+  done
+  pw=
 }
-# path_ok PATH TYPE: "directory", "regular file" or "socket" (a socket root owns may let its group in).
+# Paths stat did not find are missing (m) for the rest of this run: not asked for again.
+path_missing() {
+  for _pm in $1; do
+    case $ptab$nl in *"$nl$_pm|"*) ;; *) ptab="$ptab$nl$_pm|0|-|m" ;; esac
+  done
+}
+# path_ok PATH TYPE (d, f or s; a socket root owns may let its group in).
 path_ok() {
+  case $vok$nl in *"$nl$1|$2$nl"*) return 0 ;; esac
   _po=$1
   case $ptab$nl in
     *"$nl$_po|1|0|$2$nl"*) ;;
-    *"$nl$_po|0|0|socket$nl"*) [ "$2" = socket ] || return 1 ;;
+    *"$nl$_po|0|0|s$nl"*) [ "$2" = s ] || return 1 ;;
     *) return 1 ;;
   esac
   _po=${_po%/*}
   while [ -n "$_po" ]; do
-    case $ptab$nl in *"$nl$_po|1|0|directory$nl"*) ;; *) return 1 ;; esac
+    case $ptab$nl in *"$nl$_po|1|0|d$nl"*) ;; *) return 1 ;; esac
     _po=${_po%/*}
   done
+  vok="$vok$nl$1|$2"
 }
 path_seen() { case $ptab in *"$nl$1|"*) return 0 ;; esac; return 1; }
 # A daemon's config value: the quoted value of KEY ("data-root" in daemon.json, root or the [grpc]
@@ -382,40 +413,42 @@ conf_value() { # FILE KEY SECTION
     esac
   done <"$1"
 }
-istrusted() { case $trusted in *" $1 "*) return 0 ;; esac; return 1; }
+iscand() { [ -n "$1" ] || return 1; case $nl$tcand in *"$nl$1$us"*) return 0 ;; esac; return 1; }
+istrusted() { [ -n "$1" ] || return 1; case $trusted in *" $1 "*) return 0 ;; esac; return 1; }
 verify() {
-  # Executables of the candidates that root runs: root-owned, not writable by others.
-  ex=
-  for p in $tcand; do ex="$ex /proc/$p/exe"; done
-  exes=
-  # shellcheck disable=SC2086
-  [ -n "$ex" ] && exes=$(stat -L -c '%n|%u|%a|%F' $ex 2>/dev/null)
+  # The candidates PROC_AWK found root's own in the probe's namespaces count when their executable is a
+  # root-owned regular file that others cannot write. A process verified by an earlier run (its PID and
+  # start time in --known-paths) still is: no one but root can change a root process's executable.
   trusted=' '
-  while IFS='|' read -r n u a f; do
-    [ -n "$n" ] || continue
-    p=${n#/proc/}; p=${p%/exe}
-    if [ "$u" = 0 ] && [ $((0$a & 0022)) = 0 ] && [ "$f" = "regular file" ]; then trusted="$trusted$p "
-    else ucand="$ucand$p${us}exe$nl"; fi
+  while IFS=$us read -r p st; do
+    [ -n "$p" ] || continue
+    case $vok$nl in
+      *"$nl/proc/$p/exe@$st|x$nl"*) trusted="$trusted$p " ;;
+      *) pq="$pq/proc/$p/exe " ;;
+    esac
   done <<NSX_EOF
-$exes
+$tcand
 NSX_EOF
-  # The values the trusted ones' arguments give, and the engines' default paths.
-  for v in /run/docker.sock /var/lib/docker /etc/docker/daemon.json /run/containerd/containerd.sock \
-    /var/lib/containerd /etc/containerd/config.toml /var/lib/containers/storage; do path_want "$v"; done
   while IFS=$us read -r p r s c; do
-    istrusted "$p" || continue
+    iscand "$p" || continue
     path_want "$r"; path_want "$c"; for x in $s; do canon "$x"; path_want "$CV"; done
+    [ -n "$r$c" ] || { path_want /etc/docker/daemon.json; path_want /var/lib/docker; }
   done <<NSX_EOF
 $f_d
 NSX_EOF
   while IFS=$us read -r p v; do
-    istrusted "$p" && { canon "$v"; path_want "$CV"; }
+    iscand "$p" && [ -z "$v" ] && [ -z "$f_f" ] && { path_want /etc/containerd/config.toml; path_want /var/lib/containerd; }
+  done <<NSX_EOF
+$f_r
+NSX_EOF
+  while IFS=$us read -r p v; do
+    iscand "$p" && { canon "$v"; path_want "$CV"; }
   done <<NSX_EOF
 $f_c$f_f$f_r
 NSX_EOF
   while IFS= read -r rec; do
     p=${rec%%"$us"*}
-    istrusted "$p" || continue
+    iscand "$p" || continue
     set -f; oifs=$IFS; IFS=$us
     # shellcheck disable=SC2086
     set -- $rec
@@ -425,14 +458,25 @@ NSX_EOF
 $f_m
 NSX_EOF
   path_stat
-  # Values from the config files that passed: a dockerd's data-root, a containerd's root and socket.
+  while IFS=$us read -r p st; do
+    [ -n "$p" ] || continue
+    case $trusted in *" $p "*) continue ;; esac
+    case $ptab$nl in
+      *"$nl/proc/$p/exe|1|0|f$nl"*) trusted="$trusted$p "; vok="$vok$nl/proc/$p/exe@$st|x" ;;
+      *) ucand="$ucand$p${us}exe$nl" ;;
+    esac
+  done <<NSX_EOF
+$tcand
+NSX_EOF
+  # Values from the config files that passed, which root wrote: a dockerd's data-root, a containerd's
+  # root and socket; of the expected type and root's own (test builtins: no process started).
   d_conf= c_conf=
   while IFS=$us read -r p r s c; do
     istrusted "$p" && [ -z "$r" ] || continue
     c=${c:-/etc/docker/daemon.json}
-    path_ok "$c" "regular file" || { path_seen "$c" && warn "dockerd $p: its config $c is not root's own (or not a regular file): not read"; continue; }
+    path_ok "$c" f || { path_seen "$c" && warn "dockerd $p: its config $c is not root's own (or not a regular file): not read"; continue; }
     conf_value "$c" data-root ""
-    [ -n "$CONF" ] && { d_conf="$d_conf$p$us$CONF$nl"; path_want "$CONF"; }
+    [ -n "$CONF" ] && [ -d "$CONF" ] && [ -O "$CONF" ] && d_conf="$d_conf$p$us$CONF$nl"
   done <<NSX_EOF
 $f_d
 NSX_EOF
@@ -442,11 +486,10 @@ $f_f
 NSX_EOF
   [ -z "$cfs" ] && [ -n "$f_r" ] && cfs=/etc/containerd/config.toml
   for c in $cfs; do
-    path_ok "$c" "regular file" || { path_seen "$c" && warn "containerd config $c is not root's own (or not a regular file): not read"; continue; }
-    conf_value "$c" root ""; [ -n "$CONF" ] && { c_conf="$c_conf${nl}R$CONF"; path_want "$CONF"; }
-    conf_value "$c" address "[grpc]"; [ -n "$CONF" ] && { canon "$CONF"; c_conf="$c_conf${nl}C$CV"; path_want "$CV"; }
+    path_ok "$c" f || { path_seen "$c" && warn "containerd config $c is not root's own (or not a regular file): not read"; continue; }
+    conf_value "$c" root ""; [ -n "$CONF" ] && [ -d "$CONF" ] && [ -O "$CONF" ] && c_conf="$c_conf${nl}R$CONF"
+    conf_value "$c" address "[grpc]"; [ -n "$CONF" ] && { canon "$CONF"; [ -S "$CV" ] && [ -O "$CV" ] && c_conf="$c_conf${nl}C$CV"; }
   done
-  path_stat
   # What is used: only what passed.
   dk_daemons= dk_socks= ct_socks= ct_roots= pm_stores= shim_paths= k8s_paths= crio=
   while IFS=$us read -r p r s c; do
@@ -455,11 +498,14 @@ NSX_EOF
       r=/var/lib/docker
       case $nl$d_conf in *"$nl$p$us"*) r=${d_conf#*"$p$us"}; r=${r%%"$nl"*} ;; esac
     fi
-    path_ok "$r" directory || { path_seen "$r" && warn "dockerd $p: its data root $r is not root's own: not read"; r=; }
+    case $nl$d_conf in
+      *"$nl$p$us$r$nl"*) ;;
+      *) path_ok "$r" d || { path_seen "$r" && warn "dockerd $p: its data root $r is not root's own: not read"; r=; } ;;
+    esac
     dsocks=
     for x in $s; do
       canon "$x"
-      if path_ok "$CV" socket; then dsocks="$dsocks $CV"; elif path_seen "$CV"; then warn "dockerd $p: its socket $CV is not root's own: not used"; fi
+      if path_ok "$CV" s; then dsocks="$dsocks $CV"; elif path_seen "$CV"; then warn "dockerd $p: its socket $CV is not root's own: not used"; fi
     done
     dk_socks="$dk_socks$dsocks"; dk_daemons="$dk_daemons$p$us$r$us$dsocks$nl"
   done <<NSX_EOF
@@ -468,17 +514,17 @@ NSX_EOF
   while IFS=$us read -r p v; do
     istrusted "$p" || continue
     canon "$v"
-    if path_ok "$CV" socket; then ct_socks="$ct_socks $CV"; elif path_seen "$CV"; then warn "containerd $p: its socket $CV is not root's own: not used"; fi
+    if path_ok "$CV" s; then ct_socks="$ct_socks $CV"; elif path_seen "$CV"; then warn "containerd $p: its socket $CV is not root's own: not used"; fi
   done <<NSX_EOF
 $f_c
 NSX_EOF
   for x in $c_conf; do
-    case $x in C*) path_ok "${x#C}" socket && ct_socks="$ct_socks ${x#C}" ;; R*) path_ok "${x#R}" directory && ct_roots="$ct_roots ${x#R}" ;; esac
+    case $x in C*) ct_socks="$ct_socks ${x#C}" ;; R*) ct_roots="$ct_roots ${x#R}" ;; esac
   done
   while IFS=$us read -r p v; do
     istrusted "$p" || continue
     [ -n "$v" ] || { [ -n "$c_conf" ] && continue; v=/var/lib/containerd; }
-    if path_ok "$v" directory; then ct_roots="$ct_roots $v"; elif path_seen "$v"; then warn "containerd $p: its root $v is not root's own: not read"; fi
+    if path_ok "$v" d; then ct_roots="$ct_roots $v"; elif path_seen "$v"; then warn "containerd $p: its root $v is not root's own: not read"; fi
   done <<NSX_EOF
 $f_r
 NSX_EOF
@@ -493,7 +539,7 @@ NSX_EOF
     keep= bad=
     for x do
       case $x in
-        --root=*|--runroot=*|--tmpdir=*) if path_ok "${x#*=}" directory; then keep="$keep$us$x"; else bad=${x#*=}; fi ;;
+        --root=*|--runroot=*|--tmpdir=*) if path_ok "${x#*=}" d; then keep="$keep$us$x"; else bad=${x#*=}; fi ;;
         --storage-driver=*|--cgroup-manager=*|--events-backend=*|--db-backend=*)
           case ${x#*=} in *[!A-Za-z0-9_.-]*) bad=$x ;; *) keep="$keep$us$x" ;; esac ;;
       esac
@@ -517,6 +563,16 @@ NSX_EOF
   for p in $f_o; do istrusted "$p" && crio=1; done
   # What was and was not trusted, for the snapshot: "PID ok", "PID exe" (not a root-owned executable),
   # "PID uids R E S F" (not root's own, or not in the probe's namespaces).
+  # The values and engine processes found root's own, for the next run (--known-paths): the processes
+  # that still run only.
+  kp=
+  for x in $vok; do
+    case $x in
+      /proc/*/exe@*) p=${x#/proc/}; p=${p%%/*}; istrusted "$p" || continue ;;
+    esac
+    kp="$kp $x"
+  done
+  say "${M}known-paths$kp"
   say "${M}engine-procs"
   for p in $trusted; do say "$p ok"; done
   while IFS= read -r l; do
@@ -564,7 +620,8 @@ NSX_EOF
   fi
   have docker || return 0
   socks=$dk_socks
-  path_ok /run/docker.sock socket && socks="$socks /run/docker.sock"
+  # The system's default socket, in root's /run: root's own socket there is root's.
+  [ -S /run/docker.sock ] && [ -O /run/docker.sock ] && socks="$socks /run/docker.sock"
   # The SSH user's own choices (DOCKER_HOST, the docker-socket setting) are trusted as they are.
   case $DOCKER_HOST in unix://*) canon "${DOCKER_HOST#unix://}"; socks="$socks $CV" ;; esac
   for s in $extra_docker; do canon "$s"; socks="$socks $CV"; done
@@ -628,7 +685,7 @@ NSX_EOF
 eng_ctr() {
   have ctr || return 0
   socks=$ct_socks
-  path_ok /run/containerd/containerd.sock socket && socks="$socks /run/containerd/containerd.sock"
+  [ -S /run/containerd/containerd.sock ] && [ -O /run/containerd/containerd.sock ] && socks="$socks /run/containerd/containerd.sock"
   done_socks=' '
   for s in $socks; do
     case $done_socks in *" $s "*) continue ;; esac

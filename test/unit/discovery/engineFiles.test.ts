@@ -326,8 +326,8 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
       ...fs.readFileSync(mountinfo, 'utf8').trimEnd().split('\n').map((l) => `DIR/mountinfo:${l}`).map(clean),
     ]);
     const found = fs.readFileSync(det, 'utf8').split('\n').filter(Boolean).map(clean);
-    // Here the dockerd is root's own in the probe's (PID 50's) user and mount namespaces: T.
-    assert.deepStrictEqual(found.slice(0, want.length), want.map((l) => (l === 'U|999001|0 0 0 0' ? 'T|999001' : l)));
+    // Here the dockerd is root's own in the probe's (PID 50's) user and mount namespaces: T, with its start time.
+    assert.deepStrictEqual(found.slice(0, want.length), want.map((l) => (l === 'U|999001|0 0 0 0' ? 'T|999001|12345' : l)));
     // One entry per network namespace: the probe's own, then nsfs mounts (not one with an escape, not a
     // second mount of the same), then processes of the others.
     assert.deepStrictEqual(found.slice(want.length), ['N|4026531840|-', 'N|4026532300|/run/netns/blue', 'N|4026532500|/proc/70/ns/net']);
@@ -457,6 +457,21 @@ describe('discover: tree first, and the engine CLIs\' output reused while their 
     assert.deepStrictEqual(podOf(await discover(conn, { cache })), ['app@web']);
     assert.deepStrictEqual(podOf(await discover(conn, { cache })), ['app@web'], 'kept while the databases are unchanged');
     assert.deepStrictEqual(podOf(await discover(conn, { cache })), ['app@api'], 'asked anyway: the fresh answer, once');
+  });
+
+  it('passes back the paths and engine processes the last probe found root\'s own, plain ones only', async () => {
+    const cache = new DiscoveryCache();
+    const known = '/var/lib/docker|d /run/docker.sock|s /proc/40/exe@1234|x';
+    const conn = new ScriptedConnection([base(`@@known-paths ${known} /bad path|d /x\x1b|d`), base(''), base('')]);
+    await discover(conn, { cache });
+    assert.ok(!conn.argvs[0].includes('--known-paths'), 'nothing known before the first probe');
+    await discover(conn, { cache, scope: 'tree' });
+    const at = conn.argvs[1].indexOf('--known-paths');
+    assert.ok(at > 0, 'the tree probe gets them too');
+    assert.strictEqual(conn.argvs[1][at + 1], known);
+    cache.reset();
+    await discover(conn, { cache });
+    assert.ok(!conn.argvs[2].includes('--known-paths'), 'forgotten on reset');
   });
 
   it('never sends a fingerprint with control characters, nor for a tree-scope probe', () => {

@@ -49,8 +49,17 @@ export function renderProbeScriptTs(probeSh: string): string {
 /** Bumped when the section format changes, so a parser never misreads another probe. */
 export const PROBE_FORMAT_VERSION = 2;
 
-export const PROBE_SCRIPT: string = ${JSON.stringify(probeSh.replace(/^#!.*\n(#.*\n)*/, ''))};
+export const PROBE_SCRIPT: string = ${JSON.stringify(shippedProbe(probeSh))};
 `;
+}
+
+/**
+ * The script as it is sent: without its comment lines (a third of probe.sh), which every host would
+ * otherwise receive and parse on every refresh. A comment line is one whose first non-blank character
+ * is "#"; the probe has no line of data (inside its awk programs or here-documents) that starts so.
+ */
+export function shippedProbe(probeSh: string): string {
+  return probeSh.replace(/^[ \t]*#.*\n/gm, '');
 }
 
 export function readProbeSh(): string {
