@@ -269,9 +269,11 @@ BEGIN { US = sprintf("%c", 31); escinit()
     # A task may name itself "": it is listed all the same (gone is only a process without status).
     if (!hn) continue
     q = d; sub(/.*\//, "", q)
-    # The task name in stat is raw (newlines too): the fields after it follow the last ") ".
-    f = d "/stat"; s = ""; while ((getline l < f) > 0) s = s "\n" l; close(f)
-    sub(/^.*\) /, "", s); split(s, sf, " ")
+    # The task name in stat is raw (newlines too): the fields after it follow the last ") ". Kernel
+    # threads are the target of no action: their start time is not read.
+    sf[20] = ""
+    if (!(d in isk)) { f = d "/stat"; s = ""; while ((getline l < f) > 0) s = s "\n" l; close(f)
+      sub(/^.*\) /, "", s); split(s, sf, " ") }
     if (q in cand) {
       if (uid == "0 0 0 0" && smnt != "" && nsv[d, "mnt"] == smnt && nsv[d, "user"] == susr) emit("T" US q US sf[20])
       else emit("U" US q US uid)
@@ -331,9 +333,10 @@ detect() {
 }
 # Path checks: a path counts when it is absolute, of plain characters, root owns it and every directory
 # above it, none of which (nor a regular file itself) others can write, and its type is the expected one
-# (d directory, f regular file, s socket). stat -L follows links, so a link counts by its target. The
-# table (ptab: "PATH|OK|UID|TYPE" lines) starts with the paths a previous run found root's own
-# (--known-paths: only root can change a root-owned path); others are read by one stat, batched.
+# (d directory, f regular file, s socket); a link in the chain counts when root owns it and where it
+# leads passes the same rules without links. The table (ptab: "PATH|OK|UID|TYPE" lines) starts with the
+# paths a previous run found root's own (--known-paths: only root can change a root-owned path); others
+# are read by one stat, batched.
 pq=' ' pw= ptab= vok=
 # vok: "PATH|TYPE" lines of values whose whole chain passed (this run, or an earlier one: --known-paths),
 # looked up whole, so a cached refresh walks no chain and starts no stat. ptab: what stat said of each
@@ -346,7 +349,7 @@ ptab_add() { # PATH UID GID HEXMODE
   # Writable by its group is fine when that group is root's.
   [ "$3" = 0 ] && w=$((w & 0x2))
   ok=0; [ "$2" = 0 ] && [ $w = 0 ] && ok=1
-  case $4 in 4???) t=d ;; 8???) t=f ;; c???) t=s ;; *) t=o ;; esac
+  case $4 in 4???) t=d ;; 8???) t=f ;; c???) t=s ;; a???) t=l ;; *) t=o ;; esac
   ptab="$ptab$nl$1|$ok|$2|$t"
 }
 path_want() {
@@ -360,10 +363,14 @@ path_want() {
     _pw=${_pw%/*}
   done
 }
+# stat without -L: a link is seen as a link (l), and a value with one in its chain counts only when each
+# link is root's, in a chain root alone can write, and where it leads passes too (realpath: one process
+# for such values only; there a link is refused).
+plink=
 path_stat() {
   [ "$pq" = ' ' ] && return 0
   # shellcheck disable=SC2086
-  out=$(stat -L -c '%n %u %g %f' $pq 2>/dev/null)
+  out=$(stat -c '%n %u %g %f' $pq 2>/dev/null)
   asked=$pq pq=' '
   while read -r n u g f; do
     [ -n "$f" ] && ptab_add "$n" "$u" "$g" "$f"
@@ -371,11 +378,36 @@ path_stat() {
 $out
 NSX_EOF
   path_missing "$asked"
+  _pv=$pw pw=
+  if [ -z "$1" ]; then
+    _pls=
+    for _pl in $_pv; do
+      _q=$_pl
+      while [ -n "$_q" ]; do
+        case $ptab$nl in *"$nl$_q|"?"|"*"|l$nl"*) _pls="$_pls $_pl"; break ;; esac
+        _q=${_q%/*}
+      done
+    done
+    if [ -n "$_pls" ]; then
+      # shellcheck disable=SC2086
+      _prs=$(realpath -- $_pls 2>/dev/null || for _pl in $_pls; do readlink -f -- "$_pl" || echo -; done)
+      set -f; oifs=$IFS; IFS=$nl
+      # shellcheck disable=SC2086
+      set -- $_prs
+      IFS=$oifs; set +f
+      for _pl in $_pls; do
+        [ $# -gt 0 ] || break
+        plink="$plink$nl$_pl>$1"; path_want "$1"; shift
+      done
+      _pv0=$_pv
+      path_stat resolved
+      _pv=$_pv0
+    fi
+  fi
   # Each value asked for whose chain passed goes to vok, whatever uses it, for this run and the next.
-  for _pv in $pw; do
-    for _pt in d f s; do path_ok "$_pv" $_pt && break; done
+  for _pt in $_pv; do
+    for _ty in d f s; do path_ok "$_pt" $_ty && break; done
   done
-  pw=
 }
 # Paths stat did not find are missing (m) for the rest of this run: not asked for again.
 path_missing() {
@@ -383,20 +415,30 @@ path_missing() {
     case $ptab$nl in *"$nl$_pm|"*) ;; *) ptab="$ptab$nl$_pm|0|-|m" ;; esac
   done
 }
-# path_ok PATH TYPE (d, f or s; a socket root owns may let its group in).
+# path_ok PATH TYPE [nolink] (d, f or s; a socket root owns may let its group in).
 path_ok() {
   case $vok$nl in *"$nl$1|$2$nl"*) return 0 ;; esac
-  _po=$1
+  _po=$1 _pk=
   case $ptab$nl in
     *"$nl$_po|1|0|$2$nl"*) ;;
     *"$nl$_po|0|0|s$nl"*) [ "$2" = s ] || return 1 ;;
+    *"$nl$_po|"?"|0|l$nl"*) _pk=1 ;;
     *) return 1 ;;
   esac
   _po=${_po%/*}
   while [ -n "$_po" ]; do
-    case $ptab$nl in *"$nl$_po|1|0|d$nl"*) ;; *) return 1 ;; esac
+    case $ptab$nl in
+      *"$nl$_po|1|0|d$nl"*) ;;
+      *"$nl$_po|"?"|0|l$nl"*) _pk=1 ;;
+      *) return 1 ;;
+    esac
     _po=${_po%/*}
   done
+  if [ -n "$_pk" ]; then
+    [ -z "$3" ] || return 1
+    case $plink$nl in *"$nl$1>"*) _pr=${plink#*"$nl$1>"}; _pr=${_pr%%"$nl"*} ;; *) return 1 ;; esac
+    [ "$_pr" != "$1" ] && path_ok "$_pr" "$2" nolink || return 1
+  fi
   vok="$vok$nl$1|$2"
 }
 path_seen() { case $ptab in *"$nl$1|"*) return 0 ;; esac; return 1; }
@@ -863,35 +905,27 @@ job_procs() {
 # ---------------------------------------------------------------------------------------- main
 # Everything runs in order, straight to stdout, but for lsns in scope full: on small VMs, commands that
 # start processes side by side cost more CPU than they save (two ip -n workers were slower than one).
-# lsns only reads, like the tree part it runs beside, into a file under /run (as root: only root can
-# create entries there, so no name can be planted) that is printed after the interfaces.
-lf=
-if [ "$scope" != tree ] && [ -O /run ] && [ -w /run ]; then
-  lf=/run/.nsx-probe.$self.lsns
-  trap 'rm -f "$lf"; exit 143' HUP INT TERM
-  job_lsns >"$lf" 2>/dev/null &
-fi
-job_procs
-detect <<NSX_EOF
+# lsns only reads, like the tree part it runs beside; its output waits in a pipe (lsns blocks while the
+# pipe is full) and is printed after the interfaces. No file: nothing is left behind, whenever the probe
+# is killed.
+run_main() {
+  job_procs
+  detect <<NSX_EOF
 $det
 NSX_EOF
-verify
-eng_files
-lxc_dirs
-read up1 _ </proc/uptime
-say "${M}tree-end $up1"
+  verify
+  eng_files
+  lxc_dirs
+  read up1 _ </proc/uptime
+  say "${M}tree-end $up1"
+  [ "$scope" != tree ] || return 0
+  job_nets
+  job_cli
+}
 if [ "$scope" != tree ]; then
-  if [ -n "$lf" ]; then
-    job_nets
-    job_cli
-    wait
-    cat "$lf"
-    rm -f "$lf" </dev/null >/dev/null 2>&1 &
-  else
-    job_lsns
-    job_nets
-    job_cli
-  fi
+  job_lsns 2>/dev/null | { run_main >&3 3>&-; cat; } 3>&1
+else
+  run_main
 fi
 read up1 _ </proc/uptime
 say "${M}end $up1"
