@@ -7,7 +7,6 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import { PROBE_SCRIPT } from '../../../src/discovery/probeScript';
 
