@@ -1,7 +1,7 @@
 // Runs inside the real extension host against the lab over SSH: a named network namespace whose name holds
 // ESC and a newline (names are chosen by whoever controls the host) is shown with visible escapes in the
-// Hosts tree (label and tooltip) and in the title of its Enter Namespace terminal. The netns is made here,
-// as root on the lab's machine, and removed afterwards.
+// Hosts tree (label and tooltip) and in the title of its Enter Namespace terminal; so is an LXC container
+// of that name. Both are made here, as root on the lab's machine, and removed afterwards.
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -19,6 +19,23 @@ const EVIL = 'nsx-evil\x1b[31m\nx';
 const SHOWN = 'nsx-evil\\x1b[31m\\nx';
 // eslint-disable-next-line no-control-regex -- control characters are what is looked for
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * A container with the same name: a (stopped) LXC container is a directory with a config in the lxcpath,
+ * and root may name that directory with any byte but "/". Made only when the default lxcpath is free to
+ * use (no lxc.conf moves it), and removed afterwards.
+ */
+const LXC_PATH = '/var/lib/lxc';
+const EVIL_LXC = `${LXC_PATH}/${EVIL}`;
+let madeLxcPath = false;
+
+function removeEvilLxc(): void {
+  fs.rmSync(EVIL_LXC, { recursive: true, force: true });
+  if (madeLxcPath) {
+    fs.rmSync(LXC_PATH, { recursive: true, force: true });
+    madeLxcPath = false;
+  }
+}
 
 function removeEvilNetns(): void {
   try {
@@ -54,6 +71,13 @@ describe('Host text with control characters (lab)', function () {
     const lab = JSON.parse(fs.readFileSync(LAB_JSON, 'utf8')) as { clientConfig: string };
     removeEvilNetns();
     execFileSync('ip', ['netns', 'add', EVIL]);
+    removeEvilLxc();
+    if (!fs.existsSync(LXC_PATH)) {
+      fs.mkdirSync(LXC_PATH, { mode: 0o755, recursive: true });
+      madeLxcPath = true;
+    }
+    fs.mkdirSync(EVIL_LXC, { mode: 0o755 });
+    fs.writeFileSync(`${EVIL_LXC}/config`, 'lxc.uts.name = evil\n');
     const ext = vscode.extensions.getExtension<NsExplorerApi>(EXTENSION_ID);
     assert.ok(ext);
     api = await ext.activate();
@@ -74,6 +98,7 @@ describe('Host text with control characters (lab)', function () {
   after(async () => {
     for (const t of terminals) t.dispose();
     removeEvilNetns();
+    removeEvilLxc();
     // Later suites see the lab as it is again.
     await session?.refresh().catch(() => undefined);
     await vscode.workspace.getConfiguration('nsExplorer').update('sshConfigFile', undefined, vscode.ConfigurationTarget.Global);
@@ -92,6 +117,28 @@ describe('Host text with control characters (lab)', function () {
     assert.ok(!CONTROL.test(text.replace(/\n/g, '')), `the tooltip holds a control character: ${JSON.stringify(text)}`);
     // Markdown-escaped on top: every backslash of the escapes doubled, "[" and "-" escaped.
     assert.ok(text.includes('nsx\\-evil\\\\x1b\\[31m\\\\nx'), `the tooltip does not show the escaped name: ${JSON.stringify(text)}`);
+  });
+
+  it('shows a container named with ESC and newline escaped in the tree: label, description and tooltip', async () => {
+    assert.ok(
+      session.snapshot!.containers.some((c) => c.engine === 'lxc' && c.name === EVIL),
+      `the snapshot has no LXC container named ${JSON.stringify(EVIL)}: ${JSON.stringify(session.snapshot!.containers.map((c) => c.name))}`,
+    );
+    const group = (await children(hostNode)).find((k) => label(k) === 'Containers');
+    assert.ok(group, 'no Containers group under the lab host');
+    const items: Node[] = [];
+    for (const engine of await children(group)) {
+      items.push(...(await children(engine)));
+    }
+    const evil = items.find((n) => label(n) === SHOWN);
+    assert.ok(evil, `no container labelled ${JSON.stringify(SHOWN)}: ${JSON.stringify(items.map(label))}`);
+    for (const n of items) {
+      assert.ok(!CONTROL.test(label(n)), `a container label holds a control character: ${JSON.stringify(label(n))}`);
+      assert.ok(!CONTROL.test(String(item(n).description ?? '')), `a description holds a control character: ${JSON.stringify(item(n).description)}`);
+    }
+    const tooltip = item(evil).tooltip;
+    const text = tooltip instanceof vscode.MarkdownString ? tooltip.value : String(tooltip ?? '');
+    assert.ok(!CONTROL.test(text.replace(/\n/g, '')), `the tooltip holds a control character: ${JSON.stringify(text)}`);
   });
 
   it('names the Enter Namespace terminal with the escapes visible', async () => {
