@@ -369,8 +369,11 @@ path_want() {
 plink=
 path_stat() {
   [ "$pq" = ' ' ] && return 0
+  # Executables (/proc/PID/exe, the kernel's link) by what they lead to; every other path as it is.
+  _pe= _po=
+  for _q in $pq; do case $_q in /proc/*/exe) _pe="$_pe $_q" ;; *) _po="$_po $_q" ;; esac; done
   # shellcheck disable=SC2086
-  out=$(stat -c '%n %u %g %f' $pq 2>/dev/null)
+  out=$({ [ -z "$_pe" ] || stat -L -c '%n %u %g %f' $_pe; [ -z "$_po" ] || stat -c '%n %u %g %f' $_po; } 2>/dev/null)
   asked=$pq pq=' '
   while read -r n u g f; do
     [ -n "$f" ] && ptab_add "$n" "$u" "$g" "$f"
