@@ -232,8 +232,8 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
         }
         break;
       case 'engine-procs':
-        // "PID ok" for each process the probe verified as root's own engine process; "PID exe" or
-        // "PID uids R E S F" for one that only looks like one.
+        // "PID ok" for each process the probe verified as root's own engine process; "PID exe", "PID ctrl"
+        // or "PID uids R E S F" for one that only looks like one.
         for (const l of sec.lines) {
           const [pid, verdict, ...rest] = l.split(' ');
           if (!/^\d+$/.test(pid)) {
@@ -242,7 +242,14 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
           if (verdict === 'ok') {
             enginePids.add(Number(pid));
           } else {
-            falseEngines.set(Number(pid), verdict === 'exe' ? 'its executable is not a root-owned file that only root can write' : `it runs as uid ${(rest[0] ?? '?')}, not as root in the host's namespaces`);
+            falseEngines.set(
+              Number(pid),
+              verdict === 'exe'
+                ? 'its executable is not a root-owned file that only root can write'
+                : verdict === 'ctrl'
+                  ? 'an argument of its command line holds a control character, which no engine that root runs takes'
+                  : `it runs as uid ${rest[0] ?? '?'}, not as root in the host's namespaces`,
+            );
           }
         }
         break;

@@ -180,6 +180,9 @@ function sock(s) { if (s ~ /^unix:\/\//) s = substr(s, 8); else if (s ~ /^fd:\/\
 function pm(f) { return f ~ /^--(root|runroot|tmpdir|storage-driver|cgroup-manager|events-backend|db-backend)$/ }
 function emit(s) { if (out != "") print s > out; else print s }
 function fin(   j, v, r, socks, conf, hs, ns, a, sr, e) {
+  # A finding is a line of \037-separated fields: an argument with a control character in it could
+  # forge findings, and no engine that root runs takes one, so such a process is no candidate at all.
+  if (kind != "") for (j = 0; j < n; j++) if (args[j] ~ CTRL) { emit("U" US pid US "ctrl"); kind = ""; return }
   if (kind != "") cand[pid] = kind
   if (kind == "d") {
     r = ""; socks = ""; conf = ""; hs = 0
@@ -226,7 +229,7 @@ function rec(f, v) {
     else if (b == "systemd-nspawn") kind = "n"; else if (substr(v, 1, 13) == "[lxc monitor]") kind = "l"; else kind = "" }
   if (out != "") print pid ":" esc(substr(v, 1, 290))
   if (kind != "") args[n++] = v }
-BEGIN { US = sprintf("%c", 31); escinit()
+BEGIN { US = sprintf("%c", 31); escinit(); CTRL = "[" sprintf("%c", 1) "-" sprintf("%c", 31) sprintf("%c", 127) "]"
   nk = split(kt, a, " "); for (i = 1; i <= nk; i++) isk["/proc/" a[i]] = 1
   split("net pid mnt uts ipc user cgroup time", nst, " ")
   while ((getline l < "/dev/stdin") > 0) {
@@ -290,7 +293,7 @@ BEGIN { US = sprintf("%c", 31); escinit()
   for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d ~ /\/[0-9]+$/) continue
     while ((getline l < d) > 0) { print esc(d ":" l)
       # nsfs mounts of network namespaces (mount points with escapes, such as spaces, cannot be passed on)
-      if (d ~ /\/mountinfo$/) { split(l, a, " "); if (a[4] ~ /^net:\[[0-9]+\]$/ && a[5] !~ /\\/) {
+      if (d ~ /\/mountinfo$/) { split(l, a, " "); if (a[4] ~ /^net:\[[0-9]+\]$/ && a[5] !~ /\\/ && a[5] !~ CTRL) {
         ino = substr(a[4], 6, length(a[4]) - 6); if (!(ino in mp)) { mp[ino] = a[5]; mo[++nmo] = ino } } } }
     close(d) }
   # One representative per network namespace, for the interfaces: that of the probe first ("-"), nsfs
@@ -393,7 +396,7 @@ NSX_EOF
     done
     if [ -n "$_pls" ]; then
       # shellcheck disable=SC2086
-      _prs=$(realpath -- $_pls 2>/dev/null || for _pl in $_pls; do readlink -f -- "$_pl" || echo -; done)
+      _prs=$(for _pl in $_pls; do realpath -- "$_pl" 2>/dev/null || readlink -f -- "$_pl" 2>/dev/null || echo -; done)
       set -f; oifs=$IFS; IFS=$nl
       # shellcheck disable=SC2086
       set -- $_prs
@@ -451,10 +454,14 @@ CONF=
 conf_value() { # FILE KEY SECTION
   CONF= sect=
   while IFS= read -r l; do
-    case $l in \[*) sect=$l; continue ;; esac
+    # leading blanks off
+    l=${l#"${l%%[![:space:]]*}"}
+    case $l in \#*) continue ;; \[*) sect=$l; continue ;; esac
     [ -n "$3" ] && [ "$sect" != "$3" ] && continue
     case $l in
-      *"\"$2\""*:*\"*\"*|*"$2"*=*\"*\"*) v=${l#*"$2"}; v=${v#*[:=]}; v=${v#*\"}; CONF=${v%%\"*}; return 0 ;;
+      # JSON: "KEY": "VALUE"; TOML: KEY = "VALUE"
+      *"\"$2\""*:*\"*\"*) v=${l#*"\"$2\""}; v=${v#*:}; v=${v#*\"}; CONF=${v%%\"*}; return 0 ;;
+      "$2"=*\"*\"*|"$2"[[:space:]]*=*\"*\"*) v=${l#*=}; v=${v#*\"}; CONF=${v%%\"*}; return 0 ;;
     esac
   done <"$1"
 }
@@ -491,6 +498,15 @@ NSX_EOF
   done <<NSX_EOF
 $f_c$f_f$f_r
 NSX_EOF
+  # The lxcpath: lxc.lxcpath of /etc/lxc/lxc.conf when root owns that file, else /var/lib/lxc; its
+  # directories are containers only when it is root's own (path rules).
+  lp=/var/lib/lxc
+  if [ -f /etc/lxc/lxc.conf ] && [ -O /etc/lxc/lxc.conf ]; then
+    while IFS=' =' read -r k v; do
+      [ "$k" = lxc.lxcpath ] && [ -n "$v" ] && lp=$v
+    done </etc/lxc/lxc.conf
+  fi
+  [ -d "$lp" ] && path_want "$lp" || lp=
   while IFS= read -r rec; do
     p=${rec%%"$us"*}
     iscand "$p" || continue
@@ -521,7 +537,7 @@ NSX_EOF
     c=${c:-/etc/docker/daemon.json}
     path_ok "$c" f || { path_seen "$c" && warn "dockerd $p: its config $c is not root's own (or not a regular file): not read"; continue; }
     conf_value "$c" data-root ""
-    [ -n "$CONF" ] && [ -d "$CONF" ] && [ -O "$CONF" ] && d_conf="$d_conf$p$us$CONF$nl"
+    [ -n "$CONF" ] && { d_conf="$d_conf$p$us$CONF$nl"; path_want "$CONF"; }
   done <<NSX_EOF
 $f_d
 NSX_EOF
@@ -532,9 +548,11 @@ NSX_EOF
   [ -z "$cfs" ] && [ -n "$f_r" ] && cfs=/etc/containerd/config.toml
   for c in $cfs; do
     path_ok "$c" f || { path_seen "$c" && warn "containerd config $c is not root's own (or not a regular file): not read"; continue; }
-    conf_value "$c" root ""; [ -n "$CONF" ] && [ -d "$CONF" ] && [ -O "$CONF" ] && c_conf="$c_conf${nl}R$CONF"
-    conf_value "$c" address "[grpc]"; [ -n "$CONF" ] && { canon "$CONF"; [ -S "$CV" ] && [ -O "$CV" ] && c_conf="$c_conf${nl}C$CV"; }
+    conf_value "$c" root ""; [ -n "$CONF" ] && { c_conf="$c_conf${nl}R$CONF"; path_want "$CONF"; }
+    conf_value "$c" address "[grpc]"; [ -n "$CONF" ] && { canon "$CONF"; c_conf="$c_conf${nl}C$CV"; path_want "$CV"; }
   done
+  # The values the config files gave, checked by the same rules (only when there are new ones).
+  path_stat
   # What is used: only what passed.
   dk_daemons= dk_socks= ct_socks= ct_roots= pm_stores= shim_paths= k8s_paths= crio=
   while IFS=$us read -r p r s c; do
@@ -543,10 +561,7 @@ NSX_EOF
       r=/var/lib/docker
       case $nl$d_conf in *"$nl$p$us"*) r=${d_conf#*"$p$us"}; r=${r%%"$nl"*} ;; esac
     fi
-    case $nl$d_conf in
-      *"$nl$p$us$r$nl"*) ;;
-      *) path_ok "$r" d || { path_seen "$r" && warn "dockerd $p: its data root $r is not root's own: not read"; r=; } ;;
-    esac
+    path_ok "$r" d || { path_seen "$r" && warn "dockerd $p: its data root $r is not root's own: not read"; r=; }
     dsocks=
     for x in $s; do
       canon "$x"
@@ -564,7 +579,10 @@ NSX_EOF
 $f_c
 NSX_EOF
   for x in $c_conf; do
-    case $x in C*) ct_socks="$ct_socks ${x#C}" ;; R*) ct_roots="$ct_roots ${x#R}" ;; esac
+    case $x in
+      C*) if path_ok "${x#C}" s; then ct_socks="$ct_socks ${x#C}"; elif path_seen "${x#C}"; then warn "containerd: its socket ${x#C} is not root's own: not used"; fi ;;
+      R*) if path_ok "${x#R}" d; then ct_roots="$ct_roots ${x#R}"; elif path_seen "${x#R}"; then warn "containerd: its root ${x#R} is not root's own: not read"; fi ;;
+    esac
   done
   while IFS=$us read -r p v; do
     istrusted "$p" || continue
@@ -623,7 +641,7 @@ NSX_EOF
   while IFS= read -r l; do
     [ -n "$l" ] || continue
     p=${l%%"$us"*}; r=${l#*"$us"}
-    case $r in exe) say "$p exe" ;; *) say "$p uids $r" ;; esac
+    case $r in exe|ctrl) say "$p $r" ;; *) say "$p uids $r" ;; esac
   done <<NSX_EOF
 $ucand
 NSX_EOF
@@ -676,12 +694,13 @@ NSX_EOF
     case $done_socks in *" $s "*) continue ;; esac
     done_socks="$done_socks$s "
     [ -S "$s" ] || continue
-    if ids=$(t docker -H "unix://$s" ps -aq 2>&1); then
+    if ids=$(t docker -H "unix://$s" ps -aq 2>/dev/null); then
       say "${M}docker $s"
       # One inspect for all ids; a container removed in between only drops out of the list.
       # shellcheck disable=SC2086
       [ -n "$ids" ] && t docker -H "unix://$s" inspect --format "$fmt" $ids 2>/dev/null
     else
+      ids=$(t docker -H "unix://$s" ps -aq 2>&1 >/dev/null)
       warn "docker on $s: ${ids%%"$nl"*}"
     fi
   done
@@ -764,15 +783,9 @@ eng_crictl() {
 }
 # LXC: the containers of the configured lxcpath are its directories with a config; a running one also
 # has a "[lxc monitor] LXCPATH NAME" process (verified like the engines'), whose child is its init. The
-# lxcpath counts only when root owns it; names are printed escaped.
+# lxcpath (found by verify) counts only when it passes the path rules; names are printed escaped.
 lxc_dirs() {
-  lp=/var/lib/lxc
-  if [ -f /etc/lxc/lxc.conf ] && [ -O /etc/lxc/lxc.conf ]; then
-    while IFS=' =' read -r k v; do
-      [ "$k" = lxc.lxcpath ] && [ -n "$v" ] && lp=$v
-    done </etc/lxc/lxc.conf
-  fi
-  [ -d "$lp" ] && [ -O "$lp" ] || return 0
+  [ -n "$lp" ] && path_ok "$lp" d || return 0
   set --
   for c in "$lp"/*/config; do
     [ -f "$c" ] || continue

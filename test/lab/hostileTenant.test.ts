@@ -293,6 +293,8 @@ describe('lab: a hostile tenant (uid 65534) does not mislead the probe', functio
       commtab: (p) => p.comm === 'x\tS\t1\t0\t1',
       commesc: (p) => p.comm === '\x1b[31mnsx-esc',
       argvnl: (p) => p.args.some((a) => a.includes('\n@@procs\n')),
+      forgee: (p) => p.comm === 'dash' && p.args.includes('-namespace'),
+      forger: (p) => p.args[0] === 'dockerd' && p.args.some((a) => a.includes('\nT\x1f')),
     };
     const host = nsOfPid(1);
     for (const [role, ok] of Object.entries(want)) {

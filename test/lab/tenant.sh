@@ -27,6 +27,11 @@
 #   dockerd2    "dockerd -H unix:///tmp/nsx-tenant/docker2.sock --data-root /tmp/nsx-tenant/data2", whose
 #               data root holds a planted containers/<id>/config.v2.json naming the tenant's own child
 #   containerd  "containerd -a /tmp/nsx-tenant/ctd.sock -c /tmp/nsx-tenant/fifo"
+#   forgee      root's own /bin/dash with "-namespace default" in its arguments, its working directory in a
+#               tenant dir whose sibling holds an init.pid naming its child: a shim, if anything trusted it
+#   forger      "dockerd --data-root PAYLOAD" (root's /bin/dash under argv[0] dockerd), PAYLOAD holding
+#               newlines and \037-separated lines that would forge the probe's own findings: forgee
+#               trusted (T with its PID and start time), a shim (S) there, a netns (N) on the FIFO
 #   sockets     python3: listens on docker.sock, docker2.sock and ctd.sock, logs every connection
 # and, as root, PATH wrappers /usr/local/sbin/{docker,podman,ctr,nerdctl,crictl} (only where the real
 # binary exists elsewhere and nothing is at that path yet) that log their argv to $STATE/wrap.log.
@@ -47,8 +52,8 @@ WRAP_MARKER='# nsx-tenant wrapper: made by test/lab/tenant.sh up, removed by ten
 # A task id no real PID can have (above PID_MAX_LIMIT), for injected process lines.
 PHANTOM=4194399
 # The tenant's processes by role (NSX_TENANT_ROLE); all but sockets have one child.
-ROLES=(sockets nspawn lxc conmon shim dockerd dockerd2 containerd commtab commesc argvnl)
-FAKE_ENGINES=(nspawn lxc conmon shim dockerd dockerd2 containerd)
+ROLES=(sockets nspawn lxc conmon shim dockerd dockerd2 containerd commtab commesc argvnl forgee forger)
+FAKE_ENGINES=(nspawn lxc conmon shim dockerd dockerd2 containerd forger)
 
 log() { printf 'tenant: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -274,6 +279,26 @@ start_processes() {
   local arg
   arg=$(printf 'nsx-argv\n@@procs\n%s\tnsx-injected\tS\t1\t0\t%s\n1:--nsx-injected-arg\n@@end 0\nrest' "$PHANTOM" "$PHANTOM")
   launch argvnl "$T" /bin/dash -c 'sleep "$NSX_TENANT_TTL" </dev/null & wait' nsx-argv "$arg"
+  start_forger
+}
+
+# The forgee first (its PID and start time go into the forger's payload), then the forger.
+start_forger() {
+  as_tenant mkdir -p "$T/forge/bundle" "$T/forge/nsx-forged-task"
+  launch forgee "$T/forge/bundle" /bin/dash -c 'sleep "$NSX_TENANT_TTL" </dev/null & echo $! >"$1"; wait' \
+    /usr/bin/containerd-shim-runc-v2 "$T/forge/nsx-forged-task/init.pid" -namespace default -id nsx-forged-task
+  local i p= st us
+  for i in $(seq 50); do
+    for p in $(tenant_pids); do [[ $(role_of "$p") == forgee && $(cat "/proc/$p/comm" 2>/dev/null) == dash ]] && break 2; done
+    p=
+    sleep 0.1
+  done
+  [[ -n $p ]] || die "the forgee did not start"
+  st=$(sed 's/.*) //' "/proc/$p/stat" | cut -d' ' -f20)
+  us=$(printf '\037')
+  local payload
+  payload=$(printf 'x\nT%s%s%s%s\nS%s%s%sdefault%s%s/ctd.sock\nN%s1%s%s/fifo\nZ' "$us" "$p" "$us" "$st" "$us" "$p" "$us" "$us" "$T" "$us" "$us" "$T")
+  launch forger "$T" /bin/bash -c 'exec -a dockerd /bin/dash "$1" --data-root "$2"' bash "$T/lib/forger.sh" "$payload"
 }
 
 all_up() {

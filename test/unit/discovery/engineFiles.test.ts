@@ -217,6 +217,8 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
     [999006, ['/bin/sleep', 'arg with\nnewline', '--data-root', '/not/a/daemon']],
     [999007, ['x'.repeat(400)]],
     [999008, ['/tmp/x/systemd-nspawn', '-M', 'web']],
+    // Another user's "dockerd" whose argument would forge findings (a T line for itself, a shim).
+    [999009, ['dockerd', '--data-root', 'x\nT\x1f999009\x1f1\nS\x1f999009\x1fk8s.io\x1fa\nN\x1f1\x1f/tmp/fifo']],
   ];
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-awk-'));
@@ -252,6 +254,8 @@ describe('the probe\'s process reader and engine detector (awk)', () => {
     'S|999003|k8s.io|/srv/ctd.sock',
     'S|999004|k8s.io|/srv/ctd.sock',
     'M|999005|--root=/srv/pm|--runroot=/run/pm',
+    // No finding from an argument with a control character: the process is no candidate.
+    'U|999009|ctrl',
     'U|999001|0 0 0 0',
     'U|999008|65534 65534 65534 65534',
   ];
