@@ -21,6 +21,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 if have timeout; then t() { timeout 15 "$@"; }; else t() { "$@"; }; fi
 nl='
 '
+oifs0=$IFS
 us=
 extra_docker=
 scope=full
@@ -319,20 +320,24 @@ canon() { case $1 in /var/run/*) CV=/run/${1#/var/run/} ;; *) CV=$1 ;; esac; }
 # their findings, kept with their PIDs until verify has looked at the executables.
 detect() {
   f_d= f_c= f_f= f_r= f_s= f_m= f_o= nets= tcand= ucand=
-  while IFS= read -r line; do
+  # for over the lines, not while read: dash reads a here-document a byte per system call.
+  set -f; IFS=$nl
+  for line in $det; do
+    IFS=$oifs0
     kind=${line%%"$us"*}; rest=${line#*"$us"}
     case $kind in
       D) f_d="$f_d$rest$nl" ;; C) f_c="$f_c$rest$nl" ;; F) f_f="$f_f$rest$nl" ;; R) f_r="$f_r$rest$nl" ;;
       S) f_s="$f_s$rest$nl" ;; M) f_m="$f_m$rest$nl" ;; O) f_o="$f_o ${rest%%"$us"*}" ;;
       T) tcand="$tcand$rest$nl" ;;
       U) ucand="$ucand$rest$nl" ;;
-      N) set -f; oifs=$IFS; IFS=$us
+      N) IFS=$us
          # shellcheck disable=SC2086
          set -- $rest
-         IFS=$oifs; set +f
+         IFS=$oifs0
          nets="$nets$1 $2$nl" ;;
     esac
   done
+  IFS=$oifs0; set +f
 }
 # Path checks: a path counts when it is absolute, of plain characters, root owns it and every directory
 # above it, none of which (nor a regular file itself) others can write, and its type is the expected one
@@ -451,17 +456,17 @@ path_seen() { case $ptab in *"$nl$1|"*) return 0 ;; esac; return 1; }
 # A daemon's config value: the quoted value of KEY ("data-root" in daemon.json, root or the [grpc]
 # address in config.toml); only files path_ok vouched for are opened.
 CONF=
-conf_value() { # FILE KEY SECTION
-  CONF= sect=
+conf_values() { # FILE: CONF_DR (daemon.json "data-root"), CONF_ROOT (toml root), CONF_ADDR ([grpc] address)
+  CONF_DR= CONF_ROOT= CONF_ADDR= sect=
   while IFS= read -r l; do
     # leading blanks off
     l=${l#"${l%%[![:space:]]*}"}
     case $l in \#*) continue ;; \[*) sect=$l; continue ;; esac
-    [ -n "$3" ] && [ "$sect" != "$3" ] && continue
     case $l in
       # JSON: "KEY": "VALUE"; TOML: KEY = "VALUE"
-      *"\"$2\""*:*\"*\"*) v=${l#*"\"$2\""}; v=${v#*:}; v=${v#*\"}; CONF=${v%%\"*}; return 0 ;;
-      "$2"=*\"*\"*|"$2"[[:space:]]*=*\"*\"*) v=${l#*=}; v=${v#*\"}; CONF=${v%%\"*}; return 0 ;;
+      *'"data-root"'*:*\"*\"*) v=${l#*'"data-root"'}; v=${v#*:}; v=${v#*\"}; CONF_DR=${v%%\"*} ;;
+      root=*\"*\"*|root[[:space:]]*=*\"*\"*) [ -n "$CONF_ROOT" ] || { v=${l#*=}; v=${v#*\"}; CONF_ROOT=${v%%\"*}; } ;;
+      address=*\"*\"*|address[[:space:]]*=*\"*\"*) [ "$sect" = "[grpc]" ] && { v=${l#*=}; v=${v#*\"}; CONF_ADDR=${v%%\"*}; } ;;
     esac
   done <"$1"
 }
@@ -472,32 +477,36 @@ verify() {
   # root-owned regular file that others cannot write. A process verified by an earlier run (its PID and
   # start time in --known-paths) still is: no one but root can change a root process's executable.
   trusted=' '
-  while IFS=$us read -r p st; do
+  set -f; IFS=$nl
+  for _r in $tcand; do
+    IFS=$us; set -- $_r; IFS=$oifs0; p=${1-} st=${2-}
     [ -n "$p" ] || continue
     case $vok$nl in
       *"$nl/proc/$p/exe@$st|x$nl"*) trusted="$trusted$p " ;;
       *) pq="$pq/proc/$p/exe " ;;
     esac
-  done <<NSX_EOF
-$tcand
-NSX_EOF
-  while IFS=$us read -r p r s c; do
+  done
+  IFS=$oifs0; set +f
+  set -f; IFS=$nl
+  for _r in $f_d; do
+    IFS=$us; set -- $_r; IFS=$oifs0; p=${1-} r=${2-} s=${3-} c=${4-}
     iscand "$p" || continue
     path_want "$r"; path_want "$c"; for x in $s; do canon "$x"; path_want "$CV"; done
     [ -n "$r$c" ] || { path_want /etc/docker/daemon.json; path_want /var/lib/docker; }
-  done <<NSX_EOF
-$f_d
-NSX_EOF
-  while IFS=$us read -r p v; do
+  done
+  IFS=$oifs0; set +f
+  set -f; IFS=$nl
+  for _r in $f_r; do
+    IFS=$us; set -- $_r; IFS=$oifs0; p=${1-} v=${2-}
     iscand "$p" && [ -z "$v" ] && [ -z "$f_f" ] && { path_want /etc/containerd/config.toml; path_want /var/lib/containerd; }
-  done <<NSX_EOF
-$f_r
-NSX_EOF
-  while IFS=$us read -r p v; do
+  done
+  IFS=$oifs0; set +f
+  set -f; IFS=$nl
+  for _r in $f_c$f_f$f_r; do
+    IFS=$us; set -- $_r; IFS=$oifs0; p=${1-} v=${2-}
     iscand "$p" && { canon "$v"; path_want "$CV"; }
-  done <<NSX_EOF
-$f_c$f_f$f_r
-NSX_EOF
+  done
+  IFS=$oifs0; set +f
   # The lxcpath: lxc.lxcpath of /etc/lxc/lxc.conf when root owns that file, else /var/lib/lxc; its
   # directories are containers only when it is root's own (path rules).
   lp=/var/lib/lxc
@@ -507,7 +516,9 @@ NSX_EOF
     done </etc/lxc/lxc.conf
   fi
   [ -d "$lp" ] && path_want "$lp" || lp=
-  while IFS= read -r rec; do
+  set -f; IFS=$nl
+  for rec in $f_m; do
+    IFS=$oifs0
     p=${rec%%"$us"*}
     iscand "$p" || continue
     set -f; oifs=$IFS; IFS=$us
@@ -515,41 +526,46 @@ NSX_EOF
     set -- $rec
     IFS=$oifs; set +f
     for x do case $x in --root=*|--runroot=*|--tmpdir=*) path_want "${x#*=}" ;; esac; done
-  done <<NSX_EOF
-$f_m
-NSX_EOF
+  done
+  IFS=$oifs0; set +f
   path_stat
-  while IFS=$us read -r p st; do
+  set -f; IFS=$nl
+  for _r in $tcand; do
+    IFS=$us; set -- $_r; IFS=$oifs0; p=${1-} st=${2-}
     [ -n "$p" ] || continue
     case $trusted in *" $p "*) continue ;; esac
     case $ptab$nl in
       *"$nl/proc/$p/exe|1|0|f$nl"*) trusted="$trusted$p "; vok="$vok$nl/proc/$p/exe@$st|x" ;;
       *) ucand="$ucand$p${us}exe$nl" ;;
     esac
-  done <<NSX_EOF
-$tcand
-NSX_EOF
+  done
+  IFS=$oifs0; set +f
   # Values from the config files that passed, which root wrote: a dockerd's data-root, a containerd's
-  # root and socket; of the expected type and root's own (test builtins: no process started).
+  # root and socket; checked by the path rules below.
   d_conf= c_conf=
-  while IFS=$us read -r p r s c; do
+  set -f; IFS=$nl
+  for _r in $f_d; do
+    IFS=$us; set -- $_r; IFS=$oifs0; p=${1-} r=${2-} s=${3-} c=${4-}
     istrusted "$p" && [ -z "$r" ] || continue
     c=${c:-/etc/docker/daemon.json}
     path_ok "$c" f || { path_seen "$c" && warn "dockerd $p: its config $c is not root's own (or not a regular file): not read"; continue; }
-    conf_value "$c" data-root ""
-    [ -n "$CONF" ] && { d_conf="$d_conf$p$us$CONF$nl"; path_want "$CONF"; }
-  done <<NSX_EOF
-$f_d
-NSX_EOF
+    conf_values "$c"
+    [ -n "$CONF_DR" ] && { d_conf="$d_conf$p$us$CONF_DR$nl"; path_want "$CONF_DR"; }
+  done
+  IFS=$oifs0; set +f
   cfs=
-  while IFS=$us read -r p v; do istrusted "$p" && cfs="$cfs $v"; done <<NSX_EOF
+  set -f; IFS=$nl
+  for _r in $f_d; do
+    IFS=$us; set -- $_r; IFS=$oifs0; p=${1-} v=${2-}
+    istrusted "$p" && cfs="$cfs $v"; done <<NSX_EOF
 $f_f
 NSX_EOF
   [ -z "$cfs" ] && [ -n "$f_r" ] && cfs=/etc/containerd/config.toml
   for c in $cfs; do
     path_ok "$c" f || { path_seen "$c" && warn "containerd config $c is not root's own (or not a regular file): not read"; continue; }
-    conf_value "$c" root ""; [ -n "$CONF" ] && { c_conf="$c_conf${nl}R$CONF"; path_want "$CONF"; }
-    conf_value "$c" address "[grpc]"; [ -n "$CONF" ] && { canon "$CONF"; c_conf="$c_conf${nl}C$CV"; path_want "$CV"; }
+    conf_values "$c"
+    [ -n "$CONF_ROOT" ] && { c_conf="$c_conf${nl}R$CONF_ROOT"; path_want "$CONF_ROOT"; }
+    [ -n "$CONF_ADDR" ] && { canon "$CONF_ADDR"; c_conf="$c_conf${nl}C$CV"; path_want "$CV"; }
   done
   # The values the config files gave, checked by the same rules (only when there are new ones).
   path_stat
@@ -568,30 +584,33 @@ NSX_EOF
       if path_ok "$CV" s; then dsocks="$dsocks $CV"; elif path_seen "$CV"; then warn "dockerd $p: its socket $CV is not root's own: not used"; fi
     done
     dk_socks="$dk_socks$dsocks"; dk_daemons="$dk_daemons$p$us$r$us$dsocks$nl"
-  done <<NSX_EOF
-$f_d
-NSX_EOF
-  while IFS=$us read -r p v; do
+  done
+  IFS=$oifs0; set +f
+  set -f; IFS=$nl
+  for _r in $f_c; do
+    IFS=$us; set -- $_r; IFS=$oifs0; p=${1-} v=${2-}
     istrusted "$p" || continue
     canon "$v"
     if path_ok "$CV" s; then ct_socks="$ct_socks $CV"; elif path_seen "$CV"; then warn "containerd $p: its socket $CV is not root's own: not used"; fi
-  done <<NSX_EOF
-$f_c
-NSX_EOF
+  done
+  IFS=$oifs0; set +f
   for x in $c_conf; do
     case $x in
       C*) if path_ok "${x#C}" s; then ct_socks="$ct_socks ${x#C}"; elif path_seen "${x#C}"; then warn "containerd: its socket ${x#C} is not root's own: not used"; fi ;;
       R*) if path_ok "${x#R}" d; then ct_roots="$ct_roots ${x#R}"; elif path_seen "${x#R}"; then warn "containerd: its root ${x#R} is not root's own: not read"; fi ;;
     esac
   done
-  while IFS=$us read -r p v; do
+  set -f; IFS=$nl
+  for _r in $f_r; do
+    IFS=$us; set -- $_r; IFS=$oifs0; p=${1-} v=${2-}
     istrusted "$p" || continue
     [ -n "$v" ] || { [ -n "$c_conf" ] && continue; v=/var/lib/containerd; }
     if path_ok "$v" d; then ct_roots="$ct_roots $v"; elif path_seen "$v"; then warn "containerd $p: its root $v is not root's own: not read"; fi
-  done <<NSX_EOF
-$f_r
-NSX_EOF
-  while IFS= read -r rec; do
+  done
+  IFS=$oifs0; set +f
+  set -f; IFS=$nl
+  for rec in $f_m; do
+    IFS=$oifs0
     p=${rec%%"$us"*}
     istrusted "$p" || continue
     set -f; oifs=$IFS; IFS=$us
@@ -609,20 +628,20 @@ NSX_EOF
     done
     if [ -n "$bad" ]; then warn "conmon $p: its podman store $bad is not root's own (or not a plain value): not used"
     else case $nl$pm_stores$nl in *"$nl$keep$nl"*) ;; *) pm_stores="$pm_stores$keep$nl" ;; esac; fi
-  done <<NSX_EOF
-$f_m
-NSX_EOF
+  done
+  IFS=$oifs0; set +f
   seen_shims=
-  while IFS=$us read -r p ns a; do
+  set -f; IFS=$nl
+  for _r in $f_s; do
+    IFS=$us; set -- $_r; IFS=$oifs0; p=${1-} ns=${2-} a=${3-}
     istrusted "$p" || continue
     # The first shim of each containerd namespace: its bundle's siblings are all the namespace's tasks.
     case $nl$seen_shims in *"$nl$a$us$ns$nl"*) continue ;; esac
     seen_shims="$seen_shims$a$us$ns$nl"
     shim_paths="$shim_paths /proc/$p/cwd/../*/init.pid"
     [ "$ns" = k8s.io ] && k8s_paths="$k8s_paths /proc/$p/cwd/../*/config.json"
-  done <<NSX_EOF
-$f_s
-NSX_EOF
+  done
+  IFS=$oifs0; set +f
   for p in $f_o; do istrusted "$p" && crio=1; done
   # What was and was not trusted, for the snapshot: "PID ok", "PID exe" (not a root-owned executable),
   # "PID uids R E S F" (not root's own, or not in the probe's namespaces).
@@ -638,13 +657,14 @@ NSX_EOF
   say "${M}known-paths$kp"
   say "${M}engine-procs"
   for p in $trusted; do say "$p ok"; done
-  while IFS= read -r l; do
+  set -f; IFS=$nl
+  for l in $ucand; do
+    IFS=$oifs0
     [ -n "$l" ] || continue
     p=${l%%"$us"*}; r=${l#*"$us"}
     case $r in exe|ctrl) say "$p $r" ;; *) say "$p uids $r" ;; esac
-  done <<NSX_EOF
-$ucand
-NSX_EOF
+  done
+  IFS=$oifs0; set +f
 }
 # The engines' own state files, read by one awk after verify: each trusted docker daemon's
 # containers/*/config.v2.json and hostconfig.json under its data root, each podman store's
@@ -656,6 +676,7 @@ NSX_EOF
 eng_files() {
   covered=' '
   set --
+  # (Here-document loops: the body globs and collects "$@".)
   while IFS=$us read -r dp droot dsocks; do
     [ -n "$dp" ] && [ -n "$droot" ] || continue
     for f in "$droot"/containers/*/config.v2.json "$droot"/containers/*/hostconfig.json; do [ -f "$f" ] && set -- "$@" "$f"; done
@@ -717,20 +738,23 @@ eng_podman() {
     [ -f "$f" ] && [ -s "$f" ] && read -r x <"$f" && [ "$x" != "[]" ] && pm_default=1
   done
   stores=
-  while IFS= read -r rec; do
+  set -f; IFS=$nl
+  for rec in $pm_stores; do
+    IFS=$oifs0
     [ -n "$rec" ] || continue
     case $rec in
       *"$us--root=/var/lib/containers/storage$us"*|*"$us--root=/var/lib/containers/storage") pm_default=1; continue ;;
       *"$us--root="*) stores="$stores$rec$nl" ;;
     esac
-  done <<NSX_EOF
-$pm_stores
-NSX_EOF
+  done
+  IFS=$oifs0; set +f
   if [ -n "$pm_default" ]; then
     say "${M}podman - -"
     t podman ps -a --format json 2>/dev/null || warn "podman ps failed"
   fi
-  while IFS= read -r rec; do
+  set -f; IFS=$nl
+  for rec in $stores; do
+    IFS=$oifs0
     [ -n "$rec" ] || continue
     r=${rec#*"$us--root="}; r=${r%%"$us"*}
     rr=-
@@ -741,9 +765,8 @@ NSX_EOF
     set -- ${rec#"$us"}
     IFS=$oifs; set +f
     t podman "$@" ps -a --format json 2>/dev/null || warn "podman ps failed for $r"
-  done <<NSX_EOF
-$stores
-NSX_EOF
+  done
+  IFS=$oifs0; set +f
 }
 
 eng_ctr() {
@@ -813,13 +836,14 @@ cli_fingerprint() {
 }
 pm_roots_list() {
   roots=/var/lib/containers/storage$nl
-  while IFS= read -r rec; do
+  set -f; IFS=$nl
+  for rec in $pm_stores; do
+    IFS=$oifs0
     case $rec in *"$us--root="*) r=${rec#*"$us--root="}; r=${r%%"$us"*}
       case $nl$roots in *"$nl$r$nl"*) ;; *) roots="$roots$r$nl" ;; esac ;;
     esac
-  done <<NSX_EOF
-$pm_stores
-NSX_EOF
+  done
+  IFS=$oifs0; set +f
 }
 job_cli() {
   cached=
@@ -926,9 +950,7 @@ job_procs() {
 # is killed.
 run_main() {
   job_procs
-  detect <<NSX_EOF
-$det
-NSX_EOF
+  detect
   verify
   eng_files
   lxc_dirs
