@@ -15,7 +15,7 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 /** The probe's definitions from its first function to verify(), without running anything. */
 function pathFunctions(): string {
   const from = PROBE_SCRIPT.indexOf("pq=' '");
-  const to = PROBE_SCRIPT.indexOf('conf_value()');
+  const to = PROBE_SCRIPT.indexOf('conf_values()');
   assert.ok(from > 0 && to > from, 'the path functions in the probe');
   return PROBE_SCRIPT.slice(from, to);
 }
