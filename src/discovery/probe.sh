@@ -555,11 +555,11 @@ verify() {
   IFS=$oifs0; set +f
   cfs=
   set -f; IFS=$nl
-  for _r in $f_d; do
+  for _r in $f_f; do
     IFS=$us; set -- $_r; IFS=$oifs0; p=${1-} v=${2-}
-    istrusted "$p" && cfs="$cfs $v"; done <<NSX_EOF
-$f_f
-NSX_EOF
+    istrusted "$p" && cfs="$cfs $v"
+  done
+  IFS=$oifs0; set +f
   [ -z "$cfs" ] && [ -n "$f_r" ] && cfs=/etc/containerd/config.toml
   for c in $cfs; do
     path_ok "$c" f || { path_seen "$c" && warn "containerd config $c is not root's own (or not a regular file): not read"; continue; }
