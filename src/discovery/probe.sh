@@ -571,7 +571,9 @@ verify() {
   path_stat
   # What is used: only what passed.
   dk_daemons= dk_socks= ct_socks= ct_roots= pm_stores= shim_paths= k8s_paths= crio=
-  while IFS=$us read -r p r s c; do
+  set -f; IFS=$nl
+  for _r in $f_d; do
+    IFS=$us; set -- $_r; IFS=$oifs0; p=${1-} r=${2-} s=${3-} c=${4-}
     istrusted "$p" || continue
     if [ -z "$r" ]; then
       r=/var/lib/docker
