@@ -243,6 +243,18 @@ async function bench() {
       scaledLsns = await series(SCALE_RUNS, lsns);
       scaled = await series(SCALE_RUNS, firstLevel);
       scaledFull = await series(3, full);
+      // (e) at scale too: the probe before hardening and today's, raw tree-scope execs, interleaved.
+      const kpScale = / known-paths ?(.*)$/m.exec(await raw(PROBE_SCRIPT, 'full'))?.[1].trim();
+      const bs = [];
+      const ns = [];
+      for (let i = 0; i < SCALE_RUNS; i++) {
+        bs.push((await timeIt(() => raw(before, 'tree'))).ms);
+        ns.push((await timeIt(() => raw(PROBE_SCRIPT, 'tree', undefined, kpScale))).ms);
+      }
+      const sb = stats(bs);
+      const sn = stats(ns);
+      costRows.push(['at scale, tree scope: the probe before hardening (format 1)', sb, 1]);
+      costRows.push(['at scale, tree scope: the hardened probe (format 2)', sn, sn.median / sb.median]);
     } finally {
       shrinkHost();
     }
