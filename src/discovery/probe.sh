@@ -263,12 +263,15 @@ BEGIN { US = sprintf("%c", 31); escinit(); CTRL = "[" sprintf("%c", 1) "-" sprin
   if (out != "") print M "procs"
   for (i = 1; i < ARGC; i++) { d = ARGV[i]; if (d !~ /\/[0-9]+$/) continue
     f = d "/status"; pn = ""; hn = 0; st = ""; pp = ""; uid = ""; nsp = ""
+    # The fields come in the order the kernel prints them, NSpid the last of those read (14th line): the rest of
+    # the file is not looked at.
     while ((getline l < f) > 0) {
-      if (l ~ /^Name:/) { pn = substr(l, 7); hn = 1 }
-      else if (l ~ /^State:/) { st = substr(l, 8); sub(/ .*/, "", st) }
-      else if (l ~ /^PPid:/) pp = substr(l, 7)
-      else if (l ~ /^Uid:/) { uid = substr(l, 6); gsub(/\t/, " ", uid) }
-      else if (l ~ /^NSpid:/) { nsp = substr(l, 8); gsub(/\t/, " ", nsp) } }
+      c = substr(l, 1, 4)
+      if (c == "Name") { pn = substr(l, 7); hn = 1 }
+      else if (c == "Stat") { st = substr(l, 8); sub(/ .*/, "", st) }
+      else if (c == "PPid") pp = substr(l, 7)
+      else if (c == "Uid:") { uid = substr(l, 6); gsub(/\t/, " ", uid) }
+      else if (c == "NSpi") { nsp = substr(l, 8); gsub(/\t/, " ", nsp); break } }
     close(f)
     # A task may name itself "": it is listed all the same (gone is only a process without status).
     if (!hn) continue
