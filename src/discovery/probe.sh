@@ -460,17 +460,21 @@ path_seen() { case $ptab in *"$nl$1|"*) return 0 ;; esac; return 1; }
 # address in config.toml); only files path_ok vouched for are opened.
 CONF=
 conf_values() { # FILE: CONF_DR (daemon.json "data-root"), CONF_ROOT (toml root), CONF_ADDR ([grpc] address)
-  CONF_DR= CONF_ROOT= CONF_ADDR= sect=
+  CONF_DR= CONF_ROOT= CONF_ADDR= sect= sawgrpc=
   while IFS= read -r l; do
     # leading blanks off
     l=${l#"${l%%[![:space:]]*}"}
     case $l in \#*) continue ;; \[*) sect=$l; continue ;; esac
     case $l in
       # JSON: "KEY": "VALUE"; TOML: KEY = "VALUE"
-      *'"data-root"'*:*\"*\"*) v=${l#*'"data-root"'}; v=${v#*:}; v=${v#*\"}; CONF_DR=${v%%\"*} ;;
+      *'"data-root"'*:*\"*\"*) v=${l#*'"data-root"'}; v=${v#*:}; v=${v#*\"}; CONF_DR=${v%%\"*}; return 0 ;;
       root=*\"*\"*|root[[:space:]]*=*\"*\"*) [ -n "$CONF_ROOT" ] || { v=${l#*=}; v=${v#*\"}; CONF_ROOT=${v%%\"*}; } ;;
       address=*\"*\"*|address[[:space:]]*=*\"*\"*) [ "$sect" = "[grpc]" ] && { v=${l#*=}; v=${v#*\"}; CONF_ADDR=${v%%\"*}; } ;;
     esac
+    # sh reads a file a byte per system call: stop at what is wanted (containerd: root, then [grpc]).
+    [ -n "$CONF_ROOT" ] && [ -n "$CONF_ADDR" ] && return 0
+    case $sect in "[grpc]"|"") ;; *) [ -n "$CONF_ROOT" ] && [ "$sect" != "[grpc]" ] && [ -n "$sawgrpc" ] && return 0 ;; esac
+    [ "$sect" = "[grpc]" ] && sawgrpc=1
   done <"$1"
 }
 iscand() { [ -n "$1" ] || return 1; case $nl$tcand in *"$nl$1$us"*) return 0 ;; esac; return 1; }
