@@ -41,10 +41,36 @@ export function withPrivilege(argv: readonly string[], mode: PrivilegeMode): str
       return ['sudo', '-n', '--', ...argv];
     case 'sudo-password':
       // -S reads the password from stdin (the caller writes it as the first line); -p '' keeps the prompt
-      // out of the output; -k ignores any cached credential so the password line is always consumed by
-      // sudo and never reaches the command's own stdin.
+      // out of the output; -k ignores any cached credential, so sudo asks whenever a password is needed.
       return ['sudo', '-k', '-S', '-p', '', '--', ...argv];
   }
+}
+
+/**
+ * The line that ends the sudo password on an exec's stdin (`sudoStdin`). Not a secret: it only marks
+ * where the command's own input starts.
+ */
+export const SUDO_STDIN_MARK = 'nsx-stdin-begins-7b1e2c9a4f';
+
+/**
+ * Reads stdin up to and including the mark line, then runs "$@" on the rest. sudo takes the password line
+ * when it asks; when it does not (a NOPASSWD rule, or one added since the connection was made), this
+ * reads and drops it, so the password never reaches the command. sh's read takes a byte at a time from
+ * a pipe, so nothing of the command's input is read ahead.
+ */
+const STDIN_GATE = 'm=$1; shift; while IFS= read -r l; do [ "$l" = "$m" ] && break; done; exec "$@"';
+
+/** Like withPrivilege, for an exec whose stdin `sudoStdin` builds: its password can reach sudo only. */
+export function execWithPrivilege(argv: readonly string[], mode: PrivilegeMode): string[] {
+  if (mode.kind === 'sudo-password') {
+    return withPrivilege(['sh', '-c', STDIN_GATE, 'nsx-stdin', SUDO_STDIN_MARK, ...argv], mode);
+  }
+  return withPrivilege(argv, mode);
+}
+
+/** An exec's stdin under `sudo-password`: the password line for sudo, the mark, then the command's own. */
+export function sudoStdin(password: string, stdin?: string | Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${password}\n${SUDO_STDIN_MARK}\n`), Buffer.from(stdin ?? '')]);
 }
 
 /** A script to run with `sh -c`, its positional parameters passed as separate, quoted arguments. */
@@ -78,7 +104,7 @@ const ORPHAN_GUARD = [
  * orphans by watching the session's sshd ($PPID of the login shell, expanded by that shell).
  */
 export function remoteCommandLine(argv: readonly string[], mode: PrivilegeMode): string {
-  const guard = commandLine(withPrivilege(['sh', '-c', ORPHAN_GUARD, 'nsx-guard'], mode));
+  const guard = commandLine(execWithPrivilege(['sh', '-c', ORPHAN_GUARD, 'nsx-guard'], mode));
   // The one unquoted word: the login shell expands "$PPID" to the sshd process serving this session.
   return `exec ${guard} "$PPID" ${commandLine(argv)}`;
 }

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'child_process';
 import * as os from 'os';
-import { commandLine, PrivilegeMode, withPrivilege } from './commandLine';
+import { commandLine, execWithPrivilege, PrivilegeMode } from './commandLine';
 import { Emitter } from './events';
 import { ExecCollector } from './execCollector';
 import {
@@ -94,7 +94,7 @@ export class LocalConnection implements HostConnection {
   }
 
   private run(argv: readonly string[], mode: PrivilegeMode, options: ExecOptions): Promise<ExecResult> {
-    const line = commandLine(withPrivilege(argv, mode));
+    const line = commandLine(execWithPrivilege(argv, mode));
     this.log.trace(`exec ${commandLine(argv)}${mode.kind.startsWith('sudo') ? ' (sudo)' : ''}`);
     const child = spawn('sh', ['-c', line], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const collector = new ExecCollector(

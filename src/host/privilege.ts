@@ -2,7 +2,7 @@
  * Decides how commands gain root on a host: directly as root, `sudo -n`, `sudo -S` with a password asked
  * once, or not at all (the host is then read-only and the view says it is limited).
  */
-import { PrivilegeMode } from './commandLine';
+import { PrivilegeMode, sudoStdin } from './commandLine';
 import { ExecResult, PrivilegeLevel } from './hostConnection';
 import { Logger, redact, SecretScope } from './log';
 
@@ -34,7 +34,7 @@ export interface PrivilegeDecision {
 }
 
 /** Runs argv unprivileged (mode none) or under a given mode, with optional stdin. */
-export type RawRunner = (argv: string[], mode: PrivilegeMode, stdin?: string) => Promise<ExecResult>;
+export type RawRunner = (argv: string[], mode: PrivilegeMode, stdin?: string | Buffer) => Promise<ExecResult>;
 
 export class PrivilegeError extends Error {}
 
@@ -101,7 +101,7 @@ export async function decidePrivilege(
   }
   const tryPassword = async (password: string): Promise<'ok' | 'wrong-password' | 'not-allowed' | 'other'> => {
     mask(password);
-    const r = await run(['true'], { kind: 'sudo-password' }, `${password}\n`);
+    const r = await run(['true'], { kind: 'sudo-password' }, sudoStdin(password));
     if (r.code === 0) {
       return 'ok';
     }
@@ -153,7 +153,7 @@ export function privilegedExec(
 ): { mode: PrivilegeMode; stdin: string | Buffer | undefined } {
   const mode: PrivilegeMode = privileged && decision ? decision.mode : { kind: 'none' };
   if (mode.kind === 'sudo-password' && decision?.password !== undefined) {
-    return { mode, stdin: Buffer.concat([Buffer.from(`${decision.password}\n`), Buffer.from(stdin ?? '')]) };
+    return { mode, stdin: sudoStdin(decision.password, stdin) };
   }
   return { mode, stdin };
 }
