@@ -242,6 +242,23 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Exits with `code` once stdout and stderr have taken everything written to them. process.exit() alone
+ * drops what a pipe has not taken yet (writes to pipes are asynchronous): a slow reader got the first
+ * 64 KiB of a snapshot and a success code. An empty write's callback runs after every earlier write.
+ */
+export function exitAfterOutput(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const flushed = (): void => {
+    if (--pending === 0) {
+      process.exit(code);
+    }
+  };
+  process.stdout.write('', flushed);
+  process.stderr.write('', flushed);
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  main(process.argv.slice(2)).then(exitAfterOutput);
 }

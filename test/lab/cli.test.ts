@@ -166,6 +166,26 @@ describe('CLI against the lab sshd', function () {
       assert.strictEqual(s.containers.find((c) => c.name === 'lab-c1')?.pid, lab.docker.containers['lab-c1'].pid);
     });
 
+    it('writes the whole snapshot to a pipe whose reader is slow, and exits 0 only after it', function () {
+      // A reader that waits 2 s before it reads: the CLI must not exit with the pipe's first 64 KiB only.
+      const args = ['snapshot', '--target', direct('nsxkey'), '--ssh-config', emptyConfig, '--known-hosts', lab.ssh.knownHosts, '--identity', lab.keys.ed25519.path];
+      const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+      const out = path.join(tmp, 'slow-reader.json');
+      const status = path.join(tmp, 'slow-reader.status');
+      const r = spawnSync('sh', ['-c', `{ ${quoted}; echo $? >"$2"; } | { sleep 2; cat >"$1"; }`, 'sh', out, status], {
+        cwd: tmp,
+        encoding: 'utf8',
+        timeout: 90_000,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp },
+      });
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.strictEqual(fs.readFileSync(status, 'utf8').trim(), '0', r.stderr);
+      const text = fs.readFileSync(out, 'utf8');
+      assert.ok(text.length > 65_536, `the snapshot is only ${text.length} bytes: too small to show a cut`);
+      const s = JSON.parse(text) as Snapshot;
+      assert.ok(s.processes.length > 0 && s.host.scope === 'full');
+    });
+
     it('anything but tree or full is exit 2, before connecting', function () {
       assertFails(cli(snapshotAs('nsxkey', lab.ssh.knownHosts, ['--identity', lab.keys.ed25519.path, '--scope', 'fast'])), 2, /--scope must be full or tree/);
     });
