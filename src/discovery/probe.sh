@@ -528,10 +528,10 @@ verify() {
     IFS=$oifs0
     p=${rec%%"$us"*}
     iscand "$p" || continue
-    set -f; oifs=$IFS; IFS=$us
+    IFS=$us
     # shellcheck disable=SC2086
     set -- $rec
-    IFS=$oifs; set +f
+    IFS=$oifs0
     for x do case $x in --root=*|--runroot=*|--tmpdir=*) path_want "${x#*=}" ;; esac; done
   done
   IFS=$oifs0; set +f
@@ -622,10 +622,10 @@ verify() {
     IFS=$oifs0
     p=${rec%%"$us"*}
     istrusted "$p" || continue
-    set -f; oifs=$IFS; IFS=$us
+    IFS=$us
     # shellcheck disable=SC2086
     set -- $rec
-    IFS=$oifs; set +f
+    IFS=$oifs0
     shift
     keep= bad=
     for x do
