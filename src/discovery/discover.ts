@@ -54,12 +54,6 @@ export class DiscoveryCache {
     this.fingerprint = undefined;
     this.sections = [];
   }
-
-  /** Forget everything, the verified paths too (a new connection may reach another host). */
-  reset(): void {
-    this.clear();
-    this.knownPaths = undefined;
-  }
 }
 
 const CLI_SECTIONS = new Set(['podman', 'ctr-containers', 'ctr-tasks', 'nerdctl', 'crictl-pods', 'crictl-ps']);
