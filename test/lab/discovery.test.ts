@@ -13,8 +13,8 @@ import { openConnection } from '../../src/host/connect';
 import { ExecOptions, ExecResult, HostConnection } from '../../src/host/hostConnection';
 import { LocalConnection } from '../../src/host/localConnection';
 import { vethPeer } from '../../src/model/queries';
-import { NS_TYPES, NsMap, Snapshot } from '../../src/model/snapshot';
-import { isLabUp, LabEnv, loadLab, podmanOf } from './labEnv';
+import { Snapshot } from '../../src/model/snapshot';
+import { isLabUp, LabEnv, loadLab, nsInode, nsOfPid, podmanOf } from './labEnv';
 
 /** lab.json's optional ctr part (lab.sh start_ctr); absent in labs made before it existed. */
 interface LabCtr {
@@ -32,25 +32,6 @@ function run(argv: string[]): string {
   return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-function nsInode(pid: number, type: string): number | undefined {
-  try {
-    return Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/${type}`))?.[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Every namespace link of a PID, read with readlink here, not by the probe. */
-function nsOfPid(pid: number): NsMap {
-  const m: NsMap = {};
-  for (const t of NS_TYPES) {
-    const i = nsInode(pid, t);
-    if (i !== undefined) {
-      m[t] = i;
-    }
-  }
-  return m;
-}
 
 /** Counts exec calls, so the test can hold discover() to one round trip. */
 class CountingConnection implements HostConnection {

@@ -21,8 +21,8 @@ import * as path from 'path';
 import { discover, DiscoverOptions } from '../../src/discovery/discover';
 import { openConnection } from '../../src/host/connect';
 import { ExecOptions, ExecResult, HostConnection } from '../../src/host/hostConnection';
-import { NS_TYPES, NsMap, Snapshot } from '../../src/model/snapshot';
-import { isLabUp, LabEnv, loadLab, podmanOf } from './labEnv';
+import { Snapshot } from '../../src/model/snapshot';
+import { isLabUp, LabEnv, loadLab, nsOfPid, podmanOf } from './labEnv';
 import { listTree, roleLeader, TenantEnv, tenantDown, TenantProcess, tenantProcesses, tenantUp, withFifoWatchdog } from './tenant';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -81,24 +81,6 @@ interface EnterOutcome {
   releases: number;
 }
 
-function nsInode(pid: number, type: string): number | undefined {
-  try {
-    return Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/${type}`))?.[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-function nsOfPid(pid: number): NsMap {
-  const m: NsMap = {};
-  for (const t of NS_TYPES) {
-    const i = nsInode(pid, t);
-    if (i !== undefined) {
-      m[t] = i;
-    }
-  }
-  return m;
-}
 
 function realContainers(lab: LabEnv): RealContainer[] {
   const out: RealContainer[] = [];

@@ -2,6 +2,7 @@
 // and e2e tests all load it.
 import * as fs from 'fs';
 import * as path from 'path';
+import { NS_TYPES, NsMap } from '../../src/model/snapshot';
 
 export interface LabHostKey {
   path: string;
@@ -144,4 +145,25 @@ export function loadLab(): LabEnv {
 
 export function podmanOf(lab: LabEnv): LabPodman | undefined {
   return 'skipped' in lab.podman ? undefined : lab.podman;
+}
+
+/** A namespace link of a PID, read with readlink here, not by the probe; undefined when unreadable. */
+export function nsInode(pid: number, type: string): number | undefined {
+  try {
+    return Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/${type}`))?.[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every namespace link of a PID, read with readlink here, not by the probe. */
+export function nsOfPid(pid: number): NsMap {
+  const m: NsMap = {};
+  for (const t of NS_TYPES) {
+    const i = nsInode(pid, t);
+    if (i !== undefined) {
+      m[t] = i;
+    }
+  }
+  return m;
 }
