@@ -52,6 +52,10 @@ function layer(name, cmd, argv, env = {}) {
   totals.failed += r.failed;
   totals.skipped += r.pending || 0;
   summary.push(`${name} layer (${r.passed} passed, ${r.failed} failed${r.pending ? `, ${r.pending} skipped` : ''})${r.crashed ? ` runner exited ${status}` : ''}`);
+  // The closing lines name each failure, so the end of a long log says what failed and why.
+  for (const f of r.failures || []) {
+    summary.push(`  ✗ ${f.title}: ${String(f.error).split('\n')[0].slice(0, 400)}`);
+  }
 }
 
 function labDown() {

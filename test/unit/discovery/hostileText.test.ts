@@ -43,6 +43,8 @@ const hostile = fc.oneof(
 );
 const text = (max: number): fc.Arbitrary<string> => fc.array(hostile, { maxLength: max }).map((a) => a.join(''));
 const noNul = (s: string): string => s.replace(/\0/g, '');
+/** The first n code points: a cut never splits a surrogate pair (a lone surrogate has no UTF-8 bytes). */
+const head = (s: string, n: number): string => Array.from(s).slice(0, n).join('');
 
 describe('probe output: hostile names stay data (property)', () => {
   let dir: string;
@@ -88,8 +90,8 @@ describe('probe output: hostile names stay data (property)', () => {
             pid: fc.constant(pid),
             ppid: fc.constantFrom(1, pids[0]),
             uid: fc.constantFrom(0, 1000, 65534),
-            name: text(4).map((n) => n.slice(0, 15)),
-            args: fc.array(text(5).map((a) => a.slice(0, 40)), { minLength: 1, maxLength: 4 }),
+            name: text(4).map((n) => head(n, 15)),
+            args: fc.array(text(5).map((a) => head(a, 40)), { minLength: 1, maxLength: 4 }),
             // cgroupfs refuses a newline in a cgroup's name.
             cgroup: text(4).map((c) => `/x/${c.replace(/\n/g, '')}`),
           }),
