@@ -176,19 +176,17 @@ export async function discover(conn: HostConnection, opts: DiscoverOptions = {})
         }
       : undefined,
     () => outputEnded(),
-    opts.onStage
-      ? (name) => {
-          const stage = stageOfSection(name);
-          if (stage && stage !== lastStage) {
-            lastStage = stage;
-            try {
-              opts.onStage?.(stage);
-            } catch {
-              // progress only
-            }
-          }
+    (name) => {
+      const stage = stageOfSection(name);
+      if (stage && stage !== lastStage) {
+        lastStage = stage;
+        try {
+          opts.onStage?.(stage);
+        } catch {
+          // progress only
         }
-      : undefined,
+      }
+    },
   );
   let streamed = false;
   const started = process.hrtime.bigint();

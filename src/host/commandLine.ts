@@ -79,10 +79,14 @@ export function shScript(script: string, args: readonly string[] = []): string[]
 }
 
 /**
- * Runs "$@" and kills it when the process whose PID is $1 goes away (the SSH session's sshd) or when the
- * wrapper itself is signalled, so a command whose session dies never lingers on the host as an orphan.
- * With setsid the command leads a process group of its own, and the whole group is killed: what it
- * started (a probe's awk, an engine CLI) goes with it. The watch loop ends with the command.
+ * Runs "$@" and kills it when the process whose PID is $1 goes away (the SSH session's sshd), when that
+ * process lets go of the channel (the client closed or cancelled it: sshd then closes its end of the
+ * command's stdout pipe), or when the wrapper itself is signalled, so a command whose session or channel
+ * ends never lingers on the host as an orphan. The channel check needs no signal request (sshd refuses
+ * those for some sessions) and no process start: `[ A -ef B ]` on /proc fd links compares pipe inodes,
+ * and it acts only once sshd was seen holding the pipe. With setsid the command leads a process group of
+ * its own, and the whole group is killed: what it started (a probe's awk, an engine CLI) goes with it.
+ * The watch loop ends with the command.
  */
 const ORPHAN_GUARD = [
   'p=$1; shift',
@@ -92,7 +96,10 @@ const ORPHAN_GUARD = [
   'exec 3<&-',
   'k() { kill -TERM -"$c" 2>/dev/null || kill -TERM "$c" 2>/dev/null; }',
   "trap 'k' HUP INT TERM",
-  '( while kill -0 "$p" 2>/dev/null && kill -0 "$c" 2>/dev/null; do sleep 1; done; k ) </dev/null >/dev/null 2>&1 &',
+  '( h=; while kill -0 "$p" 2>/dev/null && kill -0 "$c" 2>/dev/null; do',
+  '  s=; for f in /proc/"$p"/fd/*; do [ "$f" -ef /proc/$$/fd/1 ] && { s=1; break; }; done',
+  '  if [ -n "$s" ]; then h=1; elif [ -n "$h" ]; then break; fi',
+  '  sleep 1; done; k ) </dev/null >/dev/null 2>&1 &',
   'w=$!',
   'wait "$c"; r=$?',
   'kill "$w" 2>/dev/null',
