@@ -125,7 +125,12 @@ export function probeArgv(
   budgets: ProbeBudgets = {},
 ): string[] {
   const args: string[] = ['--us', '\x1f'];
-  const b = { ...DEFAULT_BUDGETS, ...budgets };
+  // A budget left undefined (a flag not given) keeps its default.
+  const b = {
+    engineSeconds: budgets.engineSeconds ?? DEFAULT_BUDGETS.engineSeconds,
+    lsnsSeconds: budgets.lsnsSeconds ?? DEFAULT_BUDGETS.lsnsSeconds,
+    ipSeconds: budgets.ipSeconds ?? DEFAULT_BUDGETS.ipSeconds,
+  };
   for (const [flag, v] of [['--budget-cli', b.engineSeconds], ['--budget-lsns', b.lsnsSeconds], ['--budget-ip', b.ipSeconds]] as const) {
     if (!Number.isInteger(v) || v < 1 || v > 600) {
       throw new Error(`A command budget must be a whole number of seconds from 1 to 600 (got ${v}); fix the setting.`);

@@ -137,7 +137,7 @@ describe('probe script', () => {
   });
 
   it('passes the command budgets as whole seconds and refuses others before anything runs', () => {
-    const argv = probeArgv([], 'full', undefined, undefined, { engineSeconds: 2, ipSeconds: 7 });
+    const argv = probeArgv([], 'full', undefined, undefined, { engineSeconds: 2, lsnsSeconds: undefined, ipSeconds: 7 });
     assert.deepStrictEqual(argv.slice(6, 12), ['--budget-cli', '2', '--budget-lsns', '5', '--budget-ip', '7']);
     for (const bad of [0, -1, 1.5, 601, Number.NaN]) {
       assert.throws(() => probeArgv([], 'full', undefined, undefined, { ipSeconds: bad }), /whole number of seconds/);
