@@ -14,7 +14,7 @@ import { ExecOptions, ExecResult, HostConnection } from '../../src/host/hostConn
 import { LocalConnection } from '../../src/host/localConnection';
 import { vethPeer } from '../../src/model/queries';
 import { Snapshot } from '../../src/model/snapshot';
-import { isLabUp, LabEnv, loadLab, nsInode, nsOfPid, podmanOf } from './labEnv';
+import { LabEnv, loadLab, nsInode, nsOfPid, podmanOf, requireLab, requireLabEngine } from './labEnv';
 
 /** lab.json's optional ctr part (lab.sh start_ctr); absent in labs made before it existed. */
 interface LabCtr {
@@ -108,9 +108,7 @@ for (const variant of VARIANTS) {
     let channels = -1;
 
     before(async function () {
-      if (!isLabUp()) {
-        this.skip();
-      }
+      requireLab(this);
       lab = loadLab();
       conn = new CountingConnection(await variant.open(lab));
       await conn.connect();
@@ -166,9 +164,7 @@ for (const variant of VARIANTS) {
 
     it('finds the podman container of a custom --root/--runroot with the pid podman inspect gives', function () {
       const pm = podmanOf(lab);
-      if (!pm) {
-        this.skip();
-      }
+      requireLabEngine(this, 'podman', pm, JSON.stringify(lab.podman));
       const truth = Number(run(['podman', ...pm.flags, 'inspect', '-f', '{{.State.Pid}}', 'lab-p1']));
       assert.ok(truth > 0, 'lab-p1 runs');
       const found = snap.containers.filter((x) => x.engine === 'podman' && x.name === 'lab-p1');
@@ -183,9 +179,7 @@ for (const variant of VARIANTS) {
 
     it('finds the ctr container in containerd namespace nsx-lab with the pid ctr gives', function () {
       const ctr = ctrOf(lab);
-      if (!ctr) {
-        this.skip();
-      }
+      requireLabEngine(this, 'containerd (ctr)', ctr, JSON.stringify((lab as unknown as { ctr?: unknown }).ctr));
       const row = run(['ctr', '-a', ctr.socket, '-n', ctr.namespace, 'tasks', 'ls'])
         .split('\n')
         .map((l) => l.trim().split(/\s+/))
@@ -207,9 +201,8 @@ for (const variant of VARIANTS) {
 
     it('finds the unregistered systemd-nspawn container by its -M process, with its child as init', function () {
       const ns = (lab as unknown as { nspawn?: { name: string; nspawnPid: number; pid: number } | { skipped: string } }).nspawn;
-      if (!ns || 'skipped' in ns) {
-        this.skip();
-      }
+      requireLabEngine(this, 'systemd-nspawn', ns && !('skipped' in ns) ? ns : undefined, JSON.stringify(ns));
+      if (!ns || 'skipped' in ns) return;
       // Ground truth from /proc here: the child of the systemd-nspawn process.
       const truth = Number(run(['pgrep', '-P', String(ns.nspawnPid)]).split('\n')[0]);
       assert.strictEqual(truth, ns.pid);
@@ -224,9 +217,8 @@ for (const variant of VARIANTS) {
 
     it('lists the gVisor container as docker\'s, marked sandboxed, without host processes of its own', function () {
       const g = (lab as unknown as { gvisor?: { name: string; runtime: string } | { skipped: string } }).gvisor;
-      if (!g || 'skipped' in g) {
-        this.skip();
-      }
+      requireLabEngine(this, 'gVisor', g && !('skipped' in g) ? g : undefined, JSON.stringify(g));
+      if (!g || 'skipped' in g) return;
       const [state, runtime] = run(['docker', '-H', `unix://${lab.docker.socket}`, 'inspect', '-f', '{{.State.Status}} {{.HostConfig.Runtime}}', g.name]).split(' ');
       const found = snap.containers.filter((x) => x.name === g.name);
       assert.deepStrictEqual(
@@ -237,9 +229,8 @@ for (const variant of VARIANTS) {
 
     it('finds the LXC container by its monitor process, with the init lxc-info names', function () {
       const l = (lab as unknown as { lxc?: { name: string; path: string; pid: number } | { skipped: string } }).lxc;
-      if (!l || 'skipped' in l) {
-        this.skip();
-      }
+      requireLabEngine(this, 'LXC', l && !('skipped' in l) ? l : undefined, JSON.stringify(l));
+      if (!l || 'skipped' in l) return;
       const truth = Number(run(['lxc-info', '-P', l.path, '-n', l.name, '-p', '-H']));
       assert.strictEqual(truth, l.pid);
       const found = snap.containers.filter((x) => x.engine === 'lxc');

@@ -10,7 +10,7 @@ import { discover, DiscoveryCache } from '../../src/discovery/discover';
 import { openConnection } from '../../src/host/connect';
 import { HostConnection } from '../../src/host/hostConnection';
 import { ContainerInfo, Snapshot } from '../../src/model/snapshot';
-import { isLabUp, LabEnv, loadLab, podmanOf } from './labEnv';
+import { LabEnv, loadLab, podmanOf, requireLab, requireLabEngine } from './labEnv';
 
 function run(argv: string[], env?: NodeJS.ProcessEnv): string {
   return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env }).trim();
@@ -41,9 +41,7 @@ describe('lab: discovery from the engines\' state files, and the engine CLI cach
   const made: Array<() => void> = [];
 
   before(async function () {
-    if (!isLabUp()) {
-      this.skip();
-    }
+    requireLab(this);
     lab = loadLab();
     const l = lab as unknown as { docker: { env: Record<string, string> }; ctr?: LabCtr | { skipped: string } };
     dockerEnv = { ...process.env, ...l.docker.env };
@@ -106,9 +104,8 @@ describe('lab: discovery from the engines\' state files, and the engine CLI cach
 
   it('reuses the podman and ctr answers while their databases are unchanged, and asks again after a change', async function () {
     const pm = podmanOf(lab);
-    if (!pm || !ctr) {
-      this.skip();
-    }
+    requireLabEngine(this, 'podman', pm, JSON.stringify(lab.podman));
+    requireLabEngine(this, 'containerd (ctr)', ctr, 'lab.json has no ctr container');
     const cache = new DiscoveryCache();
     const first = await discover(conn, { cache });
     assert.ok(cache.fingerprint?.includes('meta.db') && cache.fingerprint.includes('bolt_state.db'), cache.fingerprint);

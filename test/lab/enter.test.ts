@@ -13,7 +13,7 @@ import { openConnection, OpenOptions } from '../../src/host/connect';
 import { HostConnection, HostInfo, PtyChannel } from '../../src/host/hostConnection';
 import { NS_TYPES, NsType, Snapshot } from '../../src/model/snapshot';
 import { EnterPrivilegeError, EnterTarget, planEnter } from '../../src/workflows/enter';
-import { isLabUp, LabEnv, loadLab } from './labEnv';
+import { LabEnv, loadLab, requireLab } from './labEnv';
 
 type LabUserName = 'root' | 'nsxkey' | 'nsxpass' | 'nsxnosudo';
 
@@ -199,9 +199,7 @@ class PtySession {
   }
 }
 
-const labUp = process.platform === 'linux' && isLabUp();
-
-(labUp ? describe : describe.skip)('Enter namespace (lab)', function () {
+describe('Enter namespace (lab)', function () {
   this.timeout(120_000);
   let lab: LabEnv;
   let root: HostConnection;
@@ -217,7 +215,8 @@ const labUp = process.platform === 'linux' && isLabUp();
     return s;
   }
 
-  before(async () => {
+  before(async function () {
+    requireLab(this);
     lab = loadLab();
     ({ conn: root, info: rootInfo } = await openLab(lab, 'root'));
     snapshot = await discover(root);

@@ -22,7 +22,7 @@ import { discover, DiscoverOptions } from '../../src/discovery/discover';
 import { openConnection } from '../../src/host/connect';
 import { ExecOptions, ExecResult, HostConnection } from '../../src/host/hostConnection';
 import { Snapshot } from '../../src/model/snapshot';
-import { isLabUp, LabEnv, loadLab, nsOfPid, podmanOf } from './labEnv';
+import { LabEnv, loadLab, nsOfPid, podmanOf, requireLab } from './labEnv';
 import { listTree, roleLeader, TenantEnv, tenantDown, TenantProcess, tenantProcesses, tenantUp, withFifoWatchdog } from './tenant';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -193,10 +193,7 @@ describe('lab: a hostile tenant (uid 65534) does not mislead the probe', functio
 
   before(async function () {
     this.timeout(900_000);
-    if (!isLabUp()) {
-      if (process.env.NSX_LAB_REQUIRED) throw new Error('the lab is not up');
-      this.skip();
-    }
+    requireLab(this);
     if (process.getuid?.() !== 0) {
       throw new Error('the hostile-tenant test runs as root (it starts processes as uid 65534 and reads their /proc)');
     }

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LabEnv, LabKey, loadLab, podmanOf } from './labEnv';
+import { LabEnv, LabKey, loadLab, podmanOf, requireLabEngine } from './labEnv';
 
 interface Run {
   status: number | null;
@@ -250,8 +250,8 @@ describe('test lab', function () {
       const p = podmanOf(lab);
       if (!p) {
         assert.ok('skipped' in lab.podman && lab.podman.skipped.length > 0);
-        this.skip();
       }
+      requireLabEngine(this, 'podman', p, JSON.stringify(lab.podman));
       const [pid, status] = out('podman', [...p!.flags, 'inspect', '-f', '{{.State.Pid}} {{.State.Status}}', 'lab-p1']).split(' ');
       assert.strictEqual(status, 'running');
       assert.strictEqual(Number(pid), p!.containers['lab-p1'].pid);

@@ -115,6 +115,34 @@ export function labDir(): string {
   return process.env.NSX_LAB_DIR || '/run/nsx-lab';
 }
 
+/**
+ * In a before() or it(): skips when the lab is not up, unless NSX_LAB_REQUIRED is set (npm test, CI),
+ * where a missing lab is a failure, never a skip.
+ */
+export function requireLab(ctx: Mocha.Context): void {
+  if (process.platform === 'linux' && isLabUp()) {
+    return;
+  }
+  if (process.env.NSX_LAB_REQUIRED) {
+    throw new Error(`the lab is not up (${path.join(labDir(), 'lab.json')} is missing); NSX_LAB_REQUIRED is set`);
+  }
+  ctx.skip();
+}
+
+/**
+ * An engine the lab could not start (lab.json says why): a skip on a machine without it, a failure
+ * under NSX_LAB_REQUIRED, where scripts/install-deps.sh installed it and the lab had to run it.
+ */
+export function requireLabEngine<T>(ctx: Mocha.Context, engine: string, value: T | undefined, why: string): asserts value is T {
+  if (value !== undefined && value !== null) {
+    return;
+  }
+  if (process.env.NSX_LAB_REQUIRED) {
+    throw new Error(`the lab has no ${engine}: ${why}`);
+  }
+  ctx.skip();
+}
+
 export function isLabUp(): boolean {
   return fs.existsSync(path.join(labDir(), 'lab.json'));
 }

@@ -26,7 +26,7 @@ import { EnterPlan, planEnter } from '../../src/workflows/enter';
 import { executeWorkflow } from '../../src/workflows/execute';
 import { FileJournalStore, Journal } from '../../src/workflows/journal';
 import { planMoveInterface } from '../../src/workflows/plan';
-import { isLabUp, loadLab } from './labEnv';
+import { loadLab, requireLab } from './labEnv';
 
 const NETNS = 'nsx_pidr';
 /** Moved into the victim's netns before the kill (its undo names the PID); its peer stays on the host. */
@@ -87,9 +87,7 @@ function tenantOn(pid: number, ownNetns: boolean): number | undefined {
   return undefined;
 }
 
-const labUp = process.platform === 'linux' && isLabUp();
-
-(labUp ? describe : describe.skip)('lab: a PID that another user reuses is not acted on', function () {
+describe('lab: a PID that another user reuses is not acted on', function () {
   this.timeout(120_000);
   let conn: HostConnection;
   let info: HostInfo;
@@ -114,6 +112,7 @@ const labUp = process.platform === 'linux' && isLabUp();
   }
 
   before(async function () {
+    requireLab(this);
     if (process.getuid?.() !== 0) {
       if (process.env.NSX_LAB_REQUIRED) throw new Error('the PID reuse test needs root on this machine');
       this.skip();
