@@ -17,6 +17,8 @@ export interface NsExplorerApi {
   sessions: HostSessions;
   connect(spec: string): Promise<HostSession | undefined>;
   pidMaps: PidMapPanels;
+  /** The hosts as the next window builds them from global state (for tests of restore after a reload). */
+  sessionsFromState(): HostSessions;
 }
 
 export function activate(context: vscode.ExtensionContext): NsExplorerApi {
@@ -72,7 +74,14 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
       if (e.affectsConfiguration('nsExplorer.autoRefreshSeconds')) sessions.configureAutoRefresh();
     }),
   );
-  return { hostsView: view, tree, sessions, connect: (spec) => connectAndLoad(deps, spec), pidMaps };
+  return {
+    hostsView: view,
+    tree,
+    sessions,
+    connect: (spec) => connectAndLoad(deps, spec),
+    pidMaps,
+    sessionsFromState: () => new HostSessions(context.secrets, context.globalState),
+  };
 }
 
 export function deactivate(): void {

@@ -11,7 +11,9 @@ import { Logger } from '../host/log';
 import { SudoSetting } from '../host/privilege';
 import { SshConnection } from '../host/sshConnection';
 import { Snapshot } from '../model/snapshot';
+import { fromSaved, toSaved } from '../model/savedSnapshot';
 import { SnapshotIndex } from '../model/snapshotIndex';
+import { SshPrompts } from '../host/sshConnection';
 import { vscodePrompts } from './prompts';
 
 export class HostSession implements vscode.Disposable {
@@ -22,6 +24,10 @@ export class HostSession implements vscode.Disposable {
   loading = false;
   /** Where the running refresh is (shown on the host item); undefined between refreshes. */
   stage: DiscoverStage | undefined;
+  /** The snapshot shown was kept from before a window reload; no refresh has replaced it yet. */
+  restored = false;
+  /** Connecting asked the user something: after a reload the host waits for a click. */
+  prompted = false;
   private refreshing: Promise<void> | undefined;
   private cancelSource: vscode.CancellationTokenSource | undefined;
   private readonly changed = new vscode.EventEmitter<HostSession>();
@@ -66,6 +72,14 @@ export class HostSession implements vscode.Disposable {
       this.refreshing = undefined;
     });
     return this.refreshing;
+  }
+
+  /** Shows a snapshot kept from before a window reload, until a refresh replaces it. */
+  showRestored(snapshot: Snapshot): void {
+    this.snapshot = snapshot;
+    this.index = new SnapshotIndex(snapshot);
+    this.restored = true;
+    this.changed.fire(this);
   }
 
   /** Stops the running refresh on the host; the last snapshot stays. */
@@ -119,6 +133,7 @@ export class HostSession implements vscode.Disposable {
           this.snapshot = snapshot;
           this.index = new SnapshotIndex(snapshot);
           this.error = undefined;
+          this.restored = false;
           if (snapshot.host.partial) {
             this.log.warn(`partial snapshot: ${snapshot.host.warnings.join(' | ')}`);
           }
@@ -152,6 +167,21 @@ export class HostSession implements vscode.Disposable {
 }
 
 const OPEN_HOSTS_KEY = 'nsExplorer.openHosts';
+const SAVED_KEY = (spec: string): string => `nsExplorer.lastSnapshot:${spec}`;
+
+/** The prompts, noting on `seen` that one was shown (a host that prompts waits for a click after a reload). */
+function noticedPrompts(prompts: SshPrompts, seen: () => void): SshPrompts {
+  const out = { ...prompts } as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(prompts)) {
+    if (typeof fn === 'function') {
+      out[name] = (...args: unknown[]) => {
+        seen();
+        return (fn as (...a: unknown[]) => unknown).apply(prompts, args);
+      };
+    }
+  }
+  return out as unknown as SshPrompts;
+}
 
 export class HostSessions implements vscode.Disposable {
   private readonly sessions = new Map<string, HostSession>();
@@ -160,6 +190,7 @@ export class HostSessions implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly snapshotListeners = new Set<(hostId: string, snapshot: Snapshot) => void>();
   private autoTimer: NodeJS.Timeout | undefined;
+  private readonly savedAt = new Map<string, number>();
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -167,11 +198,33 @@ export class HostSessions implements vscode.Disposable {
     private readonly memento?: vscode.Memento,
   ) {}
 
-  /** Put back the hosts that were open in the last window, without connecting (that may prompt). */
+  /**
+   * Puts back the hosts that were open in the last window: each shows its last snapshot at once (greyed,
+   * with its time, until it is connected), and reconnects by itself unless connecting asked the user
+   * something last time; such a host waits for a click (Refresh, Retry).
+   */
   async restore(): Promise<void> {
     for (const spec of this.memento?.get<string[]>(OPEN_HOSTS_KEY, []) ?? []) {
-      await this.open(spec).catch(() => undefined);
+      const session = await this.open(spec).catch(() => undefined);
+      if (!session) continue;
+      const saved = fromSaved(this.memento?.get(SAVED_KEY(spec)));
+      if (saved && !session.snapshot) {
+        session.showRestored(saved.snapshot);
+      }
+      if (saved && !saved.needsPrompt) {
+        session.refresh().catch(() => undefined);
+      }
     }
+  }
+
+  /** Keeps the host's last full snapshot for the next window (once per snapshot). */
+  private save(s: HostSession): void {
+    const snap = s.snapshot;
+    if (!this.memento || !snap || s.restored || snap.host.scope === 'tree' || this.savedAt.get(s.spec) === snap.host.takenAt) {
+      return;
+    }
+    this.savedAt.set(s.spec, snap.host.takenAt);
+    void this.memento.update(SAVED_KEY(s.spec), toSaved(snap, s.prompted));
   }
 
   private remember(): void {
@@ -204,8 +257,12 @@ export class HostSessions implements vscode.Disposable {
 
   private async doOpen(spec: string): Promise<HostSession> {
     const cfg = vscode.workspace.getConfiguration('nsExplorer');
+    const holder: { session?: HostSession; prompted?: boolean } = {};
     const conn = await openConnection(spec, {
-      prompts: vscodePrompts(),
+      prompts: noticedPrompts(vscodePrompts(), () => {
+        holder.prompted = true;
+        if (holder.session) holder.session.prompted = true;
+      }),
       secrets: this.secrets,
       sudo: cfg.get<SudoSetting>('sudo', 'auto'),
       reconnect: true,
@@ -218,11 +275,14 @@ export class HostSessions implements vscode.Disposable {
       return existing;
     }
     const session = new HostSession(spec, conn);
+    holder.session = session;
+    session.prompted = holder.prompted === true;
     this.sessions.set(conn.id, session);
     this.remember();
     session.onDidChange((s) => {
       this.changed.fire(s);
       if (s.snapshot && !s.loading) {
+        this.save(s);
         for (const l of this.snapshotListeners) {
           l(s.id, s.snapshot);
         }
@@ -237,6 +297,9 @@ export class HostSessions implements vscode.Disposable {
     if (s) {
       this.sessions.delete(id);
       this.remember();
+      // Disconnected by the user: nothing of the host is kept for the next window.
+      this.savedAt.delete(s.spec);
+      void this.memento?.update(SAVED_KEY(s.spec), undefined);
       s.dispose();
       this.changed.fire(undefined);
     }

@@ -145,6 +145,15 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
       out.push(msg('limited', 'Limited view: not root and no sudo; some namespaces and details are hidden', 'lock'));
     }
     const snap = session.snapshot;
+    if (snap && session.restored && !session.loading && session.state.kind !== 'connected') {
+      out.push(
+        msg('restored', `Snapshot of ${fmtTime(snap.host.takenAt)}, from before the window was reloaded: click to reconnect`, 'history', {
+          command: 'nsExplorer.refreshHost',
+          title: 'Reconnect',
+          arguments: [node],
+        }),
+      );
+    }
     if (!snap) {
       if (!session.error) {
         out.push(
@@ -366,7 +375,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     if (session.loading) {
       parts.push(session.stage ? `reading ${stageWords(session.stage)}…` : 'loading…');
     } else if (!connected) {
-      parts.push(state.kind === 'reconnecting' ? `reconnecting (attempt ${state.attempt})` : state.kind);
+      parts.push(state.kind === 'reconnecting' ? `reconnecting (attempt ${state.attempt})` : session.restored && state.kind === 'connecting' ? 'not connected' : state.kind);
       if (snap) parts.push(`snapshot of ${fmtTime(snap.host.takenAt)}`);
     }
     if (info) parts.push(`${info.user} (${info.privilege})`);
