@@ -67,7 +67,11 @@ export class ExecCollector {
   }
 
   stderr(chunk: Buffer): void {
-    if (this.settled || this.errBytes > MAX_STDERR) {
+    if (this.settled) {
+      return;
+    }
+    this.options.onStderr?.(chunk);
+    if (this.errBytes > MAX_STDERR) {
       return;
     }
     this.errBytes += chunk.length;

@@ -25,6 +25,8 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   /** Receives stdout as it arrives, for stream parsing. */
   onStdout?: (chunk: Buffer) => void;
+  /** Receives stderr as it arrives (it is still collected, up to its bound, for the result). */
+  onStderr?: (chunk: Buffer) => void;
 }
 
 export interface ExecResult {
