@@ -6,6 +6,7 @@ import { Snapshot } from './model/snapshot';
 import { PidMapPanels, registerPidMapPanel } from './panels/pidMapPanel';
 import { CommandDeps, connectAndLoad, registerHostCommands } from './commands/hostCommands';
 import { registerWorkflowCommands } from './commands/workflowCommands';
+import { CaptureCommands, registerCaptureCommands } from './commands/captureCommands';
 import { HostSession, HostSessions } from './views/hostSessions';
 import { HostsTreeProvider } from './views/hostsTree';
 import { Node } from './views/treeNodes';
@@ -17,6 +18,7 @@ export interface NsExplorerApi {
   sessions: HostSessions;
   connect(spec: string): Promise<HostSession | undefined>;
   pidMaps: PidMapPanels;
+  captures: CaptureCommands;
 }
 
 export function activate(context: vscode.ExtensionContext): NsExplorerApi {
@@ -65,6 +67,8 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
 
   pidMapsRef.panels = pidMaps;
   context.subscriptions.push(...registerHostCommands(deps), ...registerWorkflowCommands(deps));
+  const captures = registerCaptureCommands(deps);
+  context.subscriptions.push(...captures.disposables);
   sessions.configureAutoRefresh();
   void sessions.restore();
   context.subscriptions.push(
@@ -72,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
       if (e.affectsConfiguration('nsExplorer.autoRefreshSeconds')) sessions.configureAutoRefresh();
     }),
   );
-  return { hostsView: view, tree, sessions, connect: (spec) => connectAndLoad(deps, spec), pidMaps };
+  return { hostsView: view, tree, sessions, connect: (spec) => connectAndLoad(deps, spec), pidMaps, captures };
 }
 
 export function deactivate(): void {

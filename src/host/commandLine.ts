@@ -545,13 +545,18 @@ const CAPTURE_SCRIPT = [
   '  if [ "$tool" = dumpcap ]; then',
   '    $to "$@" dumpcap -q -n -P -i "$ifc" -c "$cnt" -s "$snap" -f "$f" -w - &',
   '  else',
-  '    $to "$@" tcpdump -n -U -i "$ifc" -c "$cnt" -s "$snap" -w - -- "$f" &',
+  '    $to "$@" tcpdump -n -U --immediate-mode -i "$ifc" -c "$cnt" -s "$snap" -w - -- "$f" &',
   '  fi',
   '  t=$!',
+  // Whatever ends this script (the orphan guard's signal to its process group, a closed pipe) ends the tool:
+  // `timeout` runs it in a process group of its own, which that signal does not reach.
+  '  trap \'kill -TERM "$t" 2>/dev/null\' HUP INT TERM PIPE',
   '  s=$(cat "/proc/$t/stat" 2>/dev/null); s=${s##*\\)}',
   '  set -f; set -- $s; set +f',
   '  echo "nsx-capture-pid $t ${20:--}" >&2',
-  '  wait "$t"; r=$?',
+  // A trapped signal interrupts wait; wait again for the tool's own exit status.
+  '  i=0; wait "$t"; r=$?',
+  '  while [ "$i" -lt 50 ] && kill -0 "$t" 2>/dev/null; do i=$((i + 1)); wait "$t"; r=$?; done',
   '  echo "nsx-capture-exit $r" >&2',
   '}',
   'if [ "$dec" = - ]; then cap "$@" | cat; exit; fi',
