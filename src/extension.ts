@@ -10,6 +10,7 @@ import { CaptureCommands, registerCaptureCommands } from './commands/captureComm
 import { HostSession, HostSessions } from './views/hostSessions';
 import { HostsTreeProvider } from './views/hostsTree';
 import { Node } from './views/treeNodes';
+import { publishWindowHost, windowHostState } from './views/windowHost';
 
 /** What activate() returns: used by the integration tests, and by anyone scripting the extension. */
 export interface NsExplorerApi {
@@ -44,7 +45,9 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
   tree.setFilter({});
 
   const pidMapsRef: { panels?: PidMapPanels } = {};
-  const deps: CommandDeps = { context, sessions, tree, view, log, pidMaps: () => pidMapsRef.panels! };
+  const windowHost = windowHostState(context);
+  publishWindowHost(windowHost);
+  const deps: CommandDeps = { context, sessions, tree, view, log, pidMaps: () => pidMapsRef.panels!, windowHost };
   const pidMaps = registerPidMapPanel(context, {
     extensionUri: context.extensionUri,
     getSnapshot: (hostId): Snapshot | undefined => sessions.get(hostId)?.snapshot,

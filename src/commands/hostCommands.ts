@@ -17,6 +17,7 @@ import { EnterTarget } from '../workflows/enter';
 import { HostSession, HostSessions } from '../views/hostSessions';
 import { HostsTreeProvider } from '../views/hostsTree';
 import { Node } from '../views/treeNodes';
+import { WindowHostState } from '../views/windowHost';
 import { ensureSnapshot, pickContainer, pickEnterTarget, pickNamespaceInode, pickSession, pickVeth } from './pickers';
 
 export interface CommandDeps {
@@ -26,11 +27,13 @@ export interface CommandDeps {
   view: vscode.TreeView<Node>;
   log: vscode.LogOutputChannel;
   pidMaps: () => PidMapPanels;
+  /** The Remote-SSH window's own host, offered first (src/views/windowHost.ts). */
+  windowHost?: WindowHostState;
 }
 
 type HostPick = vscode.QuickPickItem & { spec?: string };
 
-async function pickHostSpec(): Promise<string | undefined> {
+async function pickHostSpec(windowHost?: WindowHostState): Promise<string | undefined> {
   const cfg = vscode.workspace.getConfiguration('nsExplorer');
   const saved = cfg.get<string[]>('hosts', []);
   let configHosts: string[] = [];
@@ -41,8 +44,12 @@ async function pickHostSpec(): Promise<string | undefined> {
     void vscode.window.showWarningMessage(`Your ssh config could not be read: ${(e as Error).message}`);
   }
   const base: HostPick[] = [];
+  if (windowHost?.host) {
+    base.push({ label: `$(remote) ${displayLabel(windowHost.host.spec)}`, description: vscode.l10n.t("this window's host (Remote-SSH)"), spec: windowHost.host.spec });
+  }
   if (localAvailable()) {
-    base.push({ label: `$(device-desktop) ${LOCAL_HOST_LABEL}`, description: 'the machine VS Code runs on', spec: 'local' });
+    const description = windowHost?.onRemote ? vscode.l10n.t("this window's host (Remote-SSH), where the extension runs") : 'the machine VS Code runs on';
+    base.push({ label: `$(device-desktop) ${LOCAL_HOST_LABEL}`, description, spec: 'local' });
   }
   if (saved.length) {
     base.push({ label: 'Saved hosts', kind: vscode.QuickPickItemKind.Separator });
@@ -192,10 +199,17 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
 
   return [
     reg('nsExplorer.connectHost', async (spec?: string) => {
-      const chosen = typeof spec === 'string' ? spec : await pickHostSpec();
+      const chosen = typeof spec === 'string' ? spec : await pickHostSpec(deps.windowHost);
       return chosen ? connectAndLoad(deps, chosen) : undefined;
     }),
     reg('nsExplorer.connectLocal', () => connectAndLoad(deps, 'local')),
+    reg('nsExplorer.connectWindowHost', () => {
+      const w = deps.windowHost;
+      if (w?.onRemote) return connectAndLoad(deps, 'local');
+      if (w?.host) return connectAndLoad(deps, w.host.spec);
+      void vscode.window.showInformationMessage(vscode.l10n.t('This window is not a Remote-SSH window.'));
+      return undefined;
+    }),
     reg('nsExplorer.disconnectHost', async (node?: Node) => {
       const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Disconnect'));
       if (s) sessions.remove(s.id);
