@@ -7,6 +7,7 @@ import { PidMapPanels, registerPidMapPanel } from './panels/pidMapPanel';
 import { CommandDeps, connectAndLoad, registerHostCommands } from './commands/hostCommands';
 import { registerWorkflowCommands } from './commands/workflowCommands';
 import { CaptureCommands, registerCaptureCommands } from './commands/captureCommands';
+import { registerWalkthroughCommands } from './commands/walkthroughCommands';
 import { HostSession, HostSessions } from './views/hostSessions';
 import { HostsTreeProvider } from './views/hostsTree';
 import { Node } from './views/treeNodes';
@@ -71,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
   pidMapsRef.panels = pidMaps;
   context.subscriptions.push(...registerHostCommands(deps), ...registerWorkflowCommands(deps));
   const captures = registerCaptureCommands(deps);
-  context.subscriptions.push(...captures.disposables);
+  context.subscriptions.push(...captures.disposables, ...registerWalkthroughCommands(deps));
   sessions.configureAutoRefresh();
   void sessions.restore();
   context.subscriptions.push(

@@ -12,7 +12,7 @@ import { containerByRef } from '../model/queries';
 import { containerRef } from '../model/snapshotIndex';
 import { parseEndpoint, resolveEndpoint } from '../workflows/endpoint';
 import { HostCapabilities, validateInterfaceName, validateNetnsName, WorkflowError, parseCidr } from '../workflows/validate';
-import { executeWorkflow, formatReport } from '../workflows/execute';
+import { executeWorkflow, ExecuteOptions, formatReport } from '../workflows/execute';
 import { FileJournalStore, Journal } from '../workflows/journal';
 import { formatPingResult, parsePingOutput } from '../workflows/ping';
 import {
@@ -117,9 +117,68 @@ function interfaceOfNode(session: HostSession, node: Node | undefined): string |
   return session.index?.interface(node.ns, node.ifindex)?.name;
 }
 
+/** How a planned workflow runs: all at once after one confirmation, or one step at a time. */
+export interface RunPlannedOptions {
+  extraButtons?: string[];
+  /** Step-by-step mode (see ExecuteOptions.confirmStep): no first confirmation, each step asks. */
+  confirmStep?: ExecuteOptions['confirmStep'];
+  afterStep?: ExecuteOptions['afterStep'];
+}
+
+/**
+ * Preview, confirm, run as one transaction, journal, refresh, report. Returns whether it applied, or the
+ * extra button chosen instead of Run.
+ */
+export async function runPlannedWorkflow(deps: CommandDeps, journal: Journal, s: HostSession, wf: Workflow, extra: string[] | RunPlannedOptions = []): Promise<boolean | string> {
+  const { log } = deps;
+  const o: RunPlannedOptions = Array.isArray(extra) ? { extraButtons: extra } : extra;
+  const extraButtons = o.extraButtons ?? [];
+  const preview = renderPreview(wf);
+  wlog.info(`preview of "${wf.title}" on ${s.label}:\n${preview}`);
+  const pick = o.confirmStep ? 'Run' : await vscode.window.showInformationMessage(
+    displayText(`${wf.title} on ${s.label}?`),
+    { modal: true, detail: displayLines(`These commands will run${wf.steps.some((x) => x.needsRoot) ? ' (marked: as root)' : ''}:\n\n${preview}${wf.notes?.length ? `\n\n${wf.notes.join('\n')}` : ''}`) },
+    'Run',
+    ...extraButtons,
+  );
+  if (pick !== 'Run') return pick ?? false;
+  const report = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: displayLabel(wf.title), cancellable: false },
+    (progress) =>
+      executeWorkflow(s.conn, wf, {
+        onStep: (i, step) => progress.report({ message: displayLabel(`${i + 1}/${wf.steps.length}: ${step.description}`) }),
+        confirmStep: o.confirmStep,
+        afterStep: o.afterStep,
+      }),
+  );
+  const text = formatReport(report, s.label);
+  wlog.info(text);
+  if (report.applied) await journal.record(s.id, report.applied);
+  await s.refresh().catch(() => undefined);
+  if (!report.ok) {
+    void vscode.window.showErrorMessage(displayText(`${wf.title} failed on ${s.label}; ${report.rolledBack.length ? 'what was done has been rolled back' : 'nothing was changed'}.`), { modal: true, detail: displayLines(text) });
+    return false;
+  }
+  if (report.postCheck) {
+    const ok = report.postCheck.ok;
+    const summary = report.postCheck.ping ? formatPingResult(report.postCheck.ping) : report.postCheck.output.trim();
+    const msg = displayMessage(`${wf.title}: done. Ping ${ok ? 'succeeded' : 'FAILED'}: ${summary}`);
+    if (ok) void vscode.window.showInformationMessage(msg, 'Undo').then((a) => a && vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }));
+    else void vscode.window.showWarningMessage(msg, 'Undo', 'Show Log').then((a) => (a === 'Undo' ? vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }) : a && log.show()));
+  } else {
+    void vscode.window.showInformationMessage(displayMessage(`${wf.title}: done on ${s.label}.`), 'Undo').then((a) => a && vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }));
+  }
+  return true;
+}
+
+/** The journal of applied workflows, where Undo Last Workflow finds them (one store per extension). */
+export function workflowJournal(context: vscode.ExtensionContext): Journal {
+  return new Journal(new FileJournalStore(path.join(context.globalStorageUri.fsPath, 'journal')));
+}
+
 export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[] {
   const { sessions, log, context } = deps;
-  const journal = new Journal(new FileJournalStore(path.join(context.globalStorageUri.fsPath, 'journal')));
+  const journal = workflowJournal(context);
   const capsCache = new WeakMap<HostSession, HostCapabilities>();
   const reg = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown);
 
@@ -151,40 +210,7 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
     }
   };
 
-  /** Preview, confirm, run as one transaction, journal, refresh, report. Returns whether it applied. */
-  const runPlanned = async (s: HostSession, wf: Workflow, extraButtons: string[] = []): Promise<boolean | string> => {
-    const preview = renderPreview(wf);
-    wlog.info(`preview of "${wf.title}" on ${s.label}:\n${preview}`);
-    const pick = await vscode.window.showInformationMessage(
-      displayText(`${wf.title} on ${s.label}?`),
-      { modal: true, detail: displayLines(`These commands will run${wf.steps.some((x) => x.needsRoot) ? ' (marked: as root)' : ''}:\n\n${preview}${wf.notes?.length ? `\n\n${wf.notes.join('\n')}` : ''}`) },
-      'Run',
-      ...extraButtons,
-    );
-    if (pick !== 'Run') return pick ?? false;
-    const report = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: displayLabel(wf.title), cancellable: false },
-      (progress) => executeWorkflow(s.conn, wf, { onStep: (i, step) => progress.report({ message: displayLabel(`${i + 1}/${wf.steps.length}: ${step.description}`) }) }),
-    );
-    const text = formatReport(report, s.label);
-    wlog.info(text);
-    if (report.applied) await journal.record(s.id, report.applied);
-    await s.refresh().catch(() => undefined);
-    if (!report.ok) {
-      void vscode.window.showErrorMessage(displayText(`${wf.title} failed on ${s.label}; ${report.rolledBack.length ? 'what was done has been rolled back' : 'nothing was changed'}.`), { modal: true, detail: displayLines(text) });
-      return false;
-    }
-    if (report.postCheck) {
-      const ok = report.postCheck.ok;
-      const summary = report.postCheck.ping ? formatPingResult(report.postCheck.ping) : report.postCheck.output.trim();
-      const msg = displayMessage(`${wf.title}: done. Ping ${ok ? 'succeeded' : 'FAILED'}: ${summary}`);
-      if (ok) void vscode.window.showInformationMessage(msg, 'Undo').then((a) => a && vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }));
-      else void vscode.window.showWarningMessage(msg, 'Undo', 'Show Log').then((a) => (a === 'Undo' ? vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }) : a && log.show()));
-    } else {
-      void vscode.window.showInformationMessage(displayMessage(`${wf.title}: done on ${s.label}.`), 'Undo').then((a) => a && vscode.commands.executeCommand('nsExplorer.undoLastWorkflow', { kind: 'host', hostId: s.id, id: s.id }));
-    }
-    return true;
-  };
+  const runPlanned = (s: HostSession, wf: Workflow, extraButtons: string[] = []) => runPlannedWorkflow(deps, journal, s, wf, extraButtons);
 
   /** A workflow command: the session (from the node or a picker), then body; rejections become messages. */
   type Body = (node: Node | undefined, s: HostSession) => Promise<unknown>;
@@ -347,8 +373,11 @@ export function registerWorkflowCommands(deps: CommandDeps): vscode.Disposable[]
       if (ok !== 'Undo') return;
       const r = await journal.undoLast(s.id, s.conn);
       await s.refresh().catch(() => undefined);
-      if (r.ok) void vscode.window.showInformationMessage(displayMessage(`Undid "${last.title}" on ${s.label}.`));
-      else void vscode.window.showErrorMessage(displayMessage(`Undo of "${last.title}" stopped: ${r.ran.find((x) => !x.ok)?.message ?? 'a step failed'}. ${r.remaining.length} step(s) remain; fix the cause and undo again.`));
+      if (r.ok) {
+        // The walkthrough's "ping across, then undo" step is done once an undo went through.
+        void vscode.commands.executeCommand('setContext', 'nsExplorer.walkthrough.undone', true);
+        void vscode.window.showInformationMessage(displayMessage(`Undid "${last.title}" on ${s.label}.`));
+      } else void vscode.window.showErrorMessage(displayMessage(`Undo of "${last.title}" stopped: ${r.ran.find((x) => !x.ok)?.message ?? 'a step failed'}. ${r.remaining.length} step(s) remain; fix the cause and undo again.`));
       return r;
     }),
   ];
