@@ -79,7 +79,7 @@ export function registerWalkthroughCommands(deps: CommandDeps): vscode.Disposabl
     if (running.length > 1) {
       const pick = await vscode.window.showQuickPick(
         running.map((x) => ({ label: `$(box) ${displayLabel(x.name)}`, description: displayLabel(`${x.engine} · ${x.image} · host PID ${x.pid}`), c: x })),
-        { title: vscode.l10n.t('Which container?'), placeHolder: vscode.l10n.t('Its PID map shows its processes with their host PIDs') },
+        { title: vscode.l10n.t('Which container?'), placeHolder: vscode.l10n.t('Its PID map shows its processes with their host PIDs'), ignoreFocusOut: true },
       );
       if (!pick) return undefined;
       c = pick.c;
@@ -125,7 +125,7 @@ export function registerWalkthroughCommands(deps: CommandDeps): vscode.Disposabl
     if (!s) return undefined;
     const host: Node = { kind: 'host', hostId: s.id, id: s.id };
     const group: Node = { kind: 'group', group: 'namespaces', hostId: s.id, id: `${s.id}/namespaces`, parent: host };
-    await Promise.resolve(view.reveal(group, { select: true, focus: true, expand: 2 })).catch(() => undefined);
+    await Promise.resolve(view.reveal(group, { select: true, focus: true, expand: true })).catch(() => undefined);
     mark(WALKTHROUGH_KEYS.types);
     const report = (await vscode.commands.getCommands(true)).find((id) => id === 'nsExplorer.showIsolationReport');
     const c = runningContainers(s)[0];
