@@ -70,7 +70,7 @@ export class HostSession implements vscode.Disposable {
     this.changed.fire(this);
     try {
       await vscode.window.withProgress(
-        { location: { viewId: 'nsExplorer.hosts' }, title: `Reading ${this.label}…` },
+        { location: { viewId: 'nsExplorer.hosts' }, title: vscode.l10n.t("Reading {0}…", this.label) },
         async () => {
           if (this.conn.state.kind !== 'connected') {
             this.info = await (this.conn instanceof SshConnection ? this.conn.retryNow() : this.conn.connect());
