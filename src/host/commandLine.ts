@@ -537,7 +537,8 @@ const CAPTURE_SCRIPT = [
   '  if [ "$tool" = dumpcap ]; then exec "$@" dumpcap -n -i "$ifc" -f "$f" -d >/dev/null; fi',
   '  exec "$@" tcpdump -n -i "$ifc" -d -- "$f" >/dev/null',
   'fi',
-  'echo "nsx-capture-filter $f" >&2',
+  // printf, not echo: dash's echo would read backslashes in the filter as escapes.
+  'printf \'nsx-capture-filter %s\\n\' "$f" >&2',
   'to=; if command -v timeout >/dev/null 2>&1; then to="timeout -s TERM $((secs + 10))"; fi',
   // tee copies the pcap to fd 4, the script's stdout; /dev/fd/4 can be opened when it is a pipe (not when it
   // is a socket, as a local spawn's stdout is), hence the `| cat` that makes it one.

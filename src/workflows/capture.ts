@@ -209,6 +209,8 @@ export type CaptureEvent =
 export class CaptureStderrParser {
   private rest = Buffer.alloc(0);
   private readonly maxLine = 64 * 1024;
+  /** Each marker counts once: the script prints each once, before the tool can print a line like it. */
+  private readonly seen = new Set<CaptureEvent['kind']>();
 
   constructor(private readonly emit: (e: CaptureEvent) => void) {}
 
@@ -234,15 +236,17 @@ export class CaptureStderrParser {
   private line(raw: string): void {
     const text = raw.replace(/\r$/, '');
     let m: RegExpExecArray | null;
+    let e: CaptureEvent = { kind: 'line', text };
     if ((m = /^nsx-capture-pid ([1-9][0-9]*) ([0-9]+|-)$/.exec(text))) {
-      this.emit({ kind: 'started', pid: Number(m[1]), ...(m[2] === '-' ? {} : { start: Number(m[2]) }) });
+      e = { kind: 'started', pid: Number(m[1]), ...(m[2] === '-' ? {} : { start: Number(m[2]) }) };
     } else if ((m = /^nsx-capture-exit ([0-9]+)$/.exec(text))) {
-      this.emit({ kind: 'exit', code: Number(m[1]) });
+      e = { kind: 'exit', code: Number(m[1]) };
     } else if (text.startsWith('nsx-capture-filter ')) {
-      this.emit({ kind: 'filter', filter: text.slice('nsx-capture-filter '.length) });
-    } else {
-      this.emit({ kind: 'line', text });
+      e = { kind: 'filter', filter: text.slice('nsx-capture-filter '.length) };
     }
+    if (e.kind !== 'line' && this.seen.has(e.kind)) e = { kind: 'line', text };
+    this.seen.add(e.kind);
+    this.emit(e);
   }
 }
 

@@ -88,6 +88,7 @@ describe('the capture stderr stream', () => {
       'tcpdump: listening on veth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n' +
       '01:02:03.000001 IP 10.200.1.1 > 10.200.1.2: ICMP echo request, id 1, seq 1, length 64\n' +
       'nsx-capture-pid 1 2 from a packet is only a line once the tool runs\n' +
+      'nsx-capture-pid 77 88\n' +
       'größe ✓ \u001b[31m\n' +
       '1 packet captured\n' +
       'nsx-capture-exit 0\n' +
@@ -101,7 +102,7 @@ describe('the capture stderr stream', () => {
     return events;
   };
 
-  it('reads the markers and hands every other line over whole, however the stream is cut', () => {
+  it('reads each marker once and hands every other line over whole, however the stream is cut', () => {
     const whole = parse([stream]);
     assert.deepStrictEqual(whole.slice(0, 2), [
       { kind: 'filter', filter: '(icmp) and not (tcp and ((src host 127.0.0.1 and src port 5 and dst host 127.0.0.1 and dst port 22)))' },
@@ -113,6 +114,7 @@ describe('the capture stderr stream', () => {
       'tcpdump: listening on veth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes',
       '01:02:03.000001 IP 10.200.1.1 > 10.200.1.2: ICMP echo request, id 1, seq 1, length 64',
       'nsx-capture-pid 1 2 from a packet is only a line once the tool runs',
+      'nsx-capture-pid 77 88',
       'größe ✓ \u001b[31m',
       '1 packet captured',
       'tail without newline',
