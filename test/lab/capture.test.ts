@@ -209,6 +209,33 @@ describe('Capture Packets (lab, over SSH as a sudo user)', function () {
     assert.deepStrictEqual(own, [], 'packets of the capture\'s own SSH connection are in the file');
   });
 
+  it('captures and stops as a user whose sudo asks a password (the password on stdin, never seen by the tool)', async () => {
+    const secret = lab.users.nsxpass.password!;
+    const c = await openConnection(`ssh://nsxpass@127.0.0.1:${lab.ssh.port}`, {
+      password: secret,
+      sudoPassword: secret,
+      identities: [],
+      agentSocket: '',
+      knownHosts: [lab.ssh.knownHosts],
+      sshConfig: { configPath: '/dev/null', systemConfigPath: null },
+    });
+    try {
+      assert.strictEqual((await c.connect()).privilege, 'sudo');
+      const snap = await discover(c);
+      const file = path.join(dir, 'sudo-password.pcap');
+      const { run, lines } = await started(c, snap, await probeCaptureTools(c), { endpoint: 'netns:nsx_b', iface: 'nsxb0', filter: 'icmp' }, file);
+      sh(['ip', 'netns', 'exec', 'nsx_a', 'ping', '-c', '2', '-i', '0.2', '-W', '2', '10.200.1.2']);
+      await waitFor('the decoded replies', 10_000, () => lines.filter((l) => /ICMP echo reply/.test(l)).length >= 2);
+      const r = await run.stop();
+      assert.strictEqual(r.reason, 'requested');
+      assert.strictEqual(readBack(file).length, 4);
+      assert.ok(!lines.some((l) => l.includes(secret)), 'the sudo password reached the capture\'s output');
+      assert.deepStrictEqual(tcpdumps(), []);
+    } finally {
+      c.dispose();
+    }
+  });
+
   it('tells a host without tcpdump which package to install, and starts nothing', function () {
     needTool(this, ['unshare', '--version'], 'util-linux');
     // This machine, in a mount namespace of its own where tcpdump (and dumpcap) are hidden: the real
