@@ -57,6 +57,16 @@ describe('Display language zh-cn', function () {
     await wb.screenshot('l10n-zh-cn-view.png');
   });
 
+  it('opens the walkthrough in Chinese from the welcome view', async () => {
+    await wb.viewPane('主机').locator('.monaco-button', { hasText: '打开演练' }).click();
+    const page = wb.page.locator('.gettingStartedContainer', { hasText: '探索 Linux 命名空间' });
+    await page.waitFor();
+    for (const step of ['连接到主机', '容器就是进程', '八种命名空间类型', '两个命名空间和一根网线', '跨链路 Ping，然后撤销', '容器与虚拟机']) {
+      await page.locator('button.getting-started-step', { hasText: step }).waitFor();
+    }
+    await wb.screenshot('l10n-zh-cn-walkthrough.png');
+  });
+
   it('lists the commands in Chinese in the palette, and a runtime message in Chinese', async () => {
     await wb.runCommand('命名空间: 跨课程链路 Ping');
     const toast = await wb.notification(/请先建立链路/);
