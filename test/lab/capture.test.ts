@@ -156,7 +156,7 @@ describe('Capture Packets (lab, over SSH as a sudo user)', function () {
     assert.throws(() => planCapture(snapshot, { endpoint: 'netns:nsx_b', iface: 'nsxb0', filter: 'icmp\nor arp' }, tools, 'lab'), WorkflowError);
   });
 
-  it('leaves no tcpdump running: after Stop, at the time limit, at the size limit, and when the connection drops', async () => {
+  it('leaves no tcpdump running: after Stop, at the time, size and packet limits, and when the connection drops', async () => {
     // Stop with no traffic at all: the tool is signalled, not left waiting for a packet to write.
     const idle = await started(conn, snapshot, tools, { endpoint: 'netns:nsx_b', iface: 'nsxb0', filter: 'icmp' }, path.join(dir, 'idle.pcap'));
     assert.ok(tcpdumps().length > 0, 'no tcpdump while capturing');
@@ -173,6 +173,16 @@ describe('Capture Packets (lab, over SSH as a sudo user)', function () {
     const z = await sized.run.done;
     assert.strictEqual(z.reason, 'bytes');
     assert.strictEqual(fs.statSync(z.file).size, 400);
+    assert.deepStrictEqual(tcpdumps(), []);
+
+    // At the packet limit the tool itself ends (tcpdump -c), with its counts.
+    const counted = await started(conn, snapshot, tools, { endpoint: 'netns:nsx_b', iface: 'nsxb0', filter: 'icmp', limits: { packets: 2 } }, path.join(dir, 'counted.pcap'));
+    sh(['ip', 'netns', 'exec', 'nsx_a', 'ping', '-c', '3', '-i', '0.2', '-W', '2', '10.200.1.2']);
+    const k = await counted.run.done;
+    assert.strictEqual(k.reason, 'ended');
+    assert.strictEqual(k.toolExit, 0);
+    assert.strictEqual(readBack(k.file).length, 2);
+    assert.ok(counted.lines.some((l) => /^2 packets captured/.test(l)), counted.lines.join('\n'));
     assert.deepStrictEqual(tcpdumps(), []);
 
     // The connection drops mid-capture: the orphan guard ends the tool on the host.
