@@ -217,6 +217,33 @@ function pruneOldRuns() {
  * @returns {Promise<{url: string, port: number, pid: number, baseDir: string, workspace: string,
  *   userDataDir: string, extensionsDir: string, logFile: string, stop: () => Promise<void>}>}
  */
+/**
+ * The server reads the display languages it can offer from USER_DATA/languagepacks.json, which VS Code
+ * writes only once something asks it for the installed languages, after startup. Written here from the
+ * installed extensions' `contributes.localizations`, in the form VS Code gives it, so `--locale` takes
+ * effect on the first start.
+ */
+function writeLanguagePacks(userDataDir, extensionsDir) {
+  const packs = {};
+  for (const dir of fs.readdirSync(extensionsDir, { withFileTypes: true })) {
+    if (!dir.isDirectory()) continue;
+    let manifest;
+    try {
+      manifest = JSON.parse(fs.readFileSync(path.join(extensionsDir, dir.name, 'package.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    for (const loc of manifest.contributes?.localizations ?? []) {
+      const id = `${manifest.publisher}.${manifest.name}`.toLowerCase();
+      const pack = (packs[loc.languageId] ??= { hash: '', extensions: [], translations: {}, label: loc.localizedLanguageName ?? loc.languageName });
+      pack.extensions.push({ extensionIdentifier: { id }, version: manifest.version });
+      for (const t of loc.translations ?? []) pack.translations[t.id] = path.join(extensionsDir, dir.name, t.path);
+      pack.hash = require('crypto').createHash('md5').update(pack.extensions.map((e) => e.extensionIdentifier.id + e.version).join('')).digest('hex');
+    }
+  }
+  fs.writeFileSync(path.join(userDataDir, 'languagepacks.json'), JSON.stringify(packs));
+}
+
 async function startCodeServer(options = {}) {
   const installed = ensureCodeServer();
   const port = options.port ?? (await freePort());
@@ -246,8 +273,9 @@ async function startCodeServer(options = {}) {
 
   const env = node24Env({ ...options.env, ...dirs });
   const common = ['--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
-  if (options.installVsix) {
-    const vsix = path.resolve(options.installVsix);
+  // One .vsix or several (a test adds a language pack beside the extension).
+  for (const one of [].concat(options.installVsix ?? [])) {
+    const vsix = path.resolve(one);
     if (!fs.existsSync(vsix)) throw new Error(`${vsix} does not exist: run node scripts/package.js first`);
     const result = spawnSync(installed.node, [installed.entry, ...common, '--install-extension', vsix, '--force'], {
       env, encoding: 'utf8', timeout: 120_000,
@@ -257,6 +285,8 @@ async function startCodeServer(options = {}) {
     }
   }
 
+  if (options.locale) writeLanguagePacks(userDataDir, extensionsDir);
+
   const args = [
     installed.entry, ...common,
     '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
@@ -264,6 +294,8 @@ async function startCodeServer(options = {}) {
     '--disable-getting-started-override',
   ];
   if (options.smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
+  // The display language (e.g. zh-cn): what a user sets with "Configure Display Language".
+  if (options.locale) args.push('--locale', options.locale);
   args.push(workspace);
 
   const logFile = path.join(baseDir, 'code-server.log');

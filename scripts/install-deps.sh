@@ -13,9 +13,9 @@ set -uo pipefail
 # ssh config and known_hosts; script(1) for a real pty.
 UNIT_PKGS=(busybox-static mawk gawk iproute2 util-linux procps openssh-client bsdutils)
 LAB_PKGS=(iputils-ping docker.io podman openssh-server openssh-client busybox-static sudo iptables iproute2 util-linux procps
-  uidmap crun systemd-container runsc lxc)
-# libkrb5-dev: code-server's native modules build against it.
-BROWSER_PKGS=(chromium libkrb5-dev)
+  uidmap crun systemd-container runsc lxc tcpdump)
+# libkrb5-dev: code-server's native modules build against it. fonts-wqy-zenhei: Chinese text in the zh-cn screenshots.
+BROWSER_PKGS=(chromium libkrb5-dev fonts-wqy-zenhei)
 
 case ${1:-all} in
   unit) PKGS=("${UNIT_PKGS[@]}") ;;

@@ -6,9 +6,12 @@ import { Snapshot } from './model/snapshot';
 import { PidMapPanels, registerPidMapPanel } from './panels/pidMapPanel';
 import { CommandDeps, connectAndLoad, registerHostCommands } from './commands/hostCommands';
 import { registerWorkflowCommands } from './commands/workflowCommands';
+import { CaptureCommands, registerCaptureCommands } from './commands/captureCommands';
+import { registerWalkthroughCommands } from './commands/walkthroughCommands';
 import { HostSession, HostSessions } from './views/hostSessions';
 import { HostsTreeProvider } from './views/hostsTree';
 import { Node } from './views/treeNodes';
+import { publishWindowHost, windowHostState } from './views/windowHost';
 
 /** What activate() returns: used by the integration tests, and by anyone scripting the extension. */
 export interface NsExplorerApi {
@@ -19,6 +22,7 @@ export interface NsExplorerApi {
   pidMaps: PidMapPanels;
   /** The hosts as the next window builds them from global state (for tests of restore after a reload). */
   sessionsFromState(): HostSessions;
+  captures: CaptureCommands;
 }
 
 export function activate(context: vscode.ExtensionContext): NsExplorerApi {
@@ -44,7 +48,9 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
   tree.setFilter({});
 
   const pidMapsRef: { panels?: PidMapPanels } = {};
-  const deps: CommandDeps = { context, sessions, tree, view, log, pidMaps: () => pidMapsRef.panels! };
+  const windowHost = windowHostState(context);
+  publishWindowHost(windowHost);
+  const deps: CommandDeps = { context, sessions, tree, view, log, pidMaps: () => pidMapsRef.panels!, windowHost };
   const pidMaps = registerPidMapPanel(context, {
     extensionUri: context.extensionUri,
     getSnapshot: (hostId): Snapshot | undefined => sessions.get(hostId)?.snapshot,
@@ -67,6 +73,8 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
 
   pidMapsRef.panels = pidMaps;
   context.subscriptions.push(...registerHostCommands(deps), ...registerWorkflowCommands(deps));
+  const captures = registerCaptureCommands(deps);
+  context.subscriptions.push(...captures.disposables, ...registerWalkthroughCommands(deps));
   sessions.configureAutoRefresh();
   void sessions.restore();
   context.subscriptions.push(
@@ -80,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
     sessions,
     connect: (spec) => connectAndLoad(deps, spec),
     pidMaps,
+    captures,
     sessionsFromState: () => new HostSessions(context.secrets, context.globalState),
   };
 }

@@ -17,6 +17,7 @@ import { EnterTarget } from '../workflows/enter';
 import { HostSession, HostSessions } from '../views/hostSessions';
 import { HostsTreeProvider } from '../views/hostsTree';
 import { Node } from '../views/treeNodes';
+import { WindowHostState } from '../views/windowHost';
 import { ensureSnapshot, pickContainer, pickEnterTarget, pickNamespaceInode, pickSession, pickVeth } from './pickers';
 
 export interface CommandDeps {
@@ -26,11 +27,13 @@ export interface CommandDeps {
   view: vscode.TreeView<Node>;
   log: vscode.LogOutputChannel;
   pidMaps: () => PidMapPanels;
+  /** The Remote-SSH window's own host, offered first (src/views/windowHost.ts). */
+  windowHost?: WindowHostState;
 }
 
 type HostPick = vscode.QuickPickItem & { spec?: string };
 
-async function pickHostSpec(): Promise<string | undefined> {
+async function pickHostSpec(windowHost?: WindowHostState): Promise<string | undefined> {
   const cfg = vscode.workspace.getConfiguration('nsExplorer');
   const saved = cfg.get<string[]>('hosts', []);
   let configHosts: string[] = [];
@@ -38,23 +41,27 @@ async function pickHostSpec(): Promise<string | undefined> {
     const configPath = cfg.get<string>('sshConfigFile') || undefined;
     configHosts = listConcreteHosts(await loadSshConfig(configPath ? { configPath } : {}));
   } catch (e) {
-    void vscode.window.showWarningMessage(`Your ssh config could not be read: ${(e as Error).message}`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Your ssh config could not be read: {0}', (e as Error).message));
   }
   const base: HostPick[] = [];
+  if (windowHost?.host) {
+    base.push({ label: `$(remote) ${displayLabel(windowHost.host.spec)}`, description: vscode.l10n.t("this window's host (Remote-SSH)"), spec: windowHost.host.spec });
+  }
   if (localAvailable()) {
-    base.push({ label: `$(device-desktop) ${LOCAL_HOST_LABEL}`, description: 'the machine VS Code runs on', spec: 'local' });
+    const description = windowHost?.onRemote ? vscode.l10n.t("this window's host (Remote-SSH), where the extension runs") : vscode.l10n.t('the machine VS Code runs on');
+    base.push({ label: `$(device-desktop) ${LOCAL_HOST_LABEL}`, description, spec: 'local' });
   }
   if (saved.length) {
-    base.push({ label: 'Saved hosts', kind: vscode.QuickPickItemKind.Separator });
+    base.push({ label: vscode.l10n.t('Saved hosts'), kind: vscode.QuickPickItemKind.Separator });
     base.push(...saved.map((h) => ({ label: `$(vm) ${h}`, description: 'nsExplorer.hosts', spec: h })));
   }
   if (configHosts.length) {
-    base.push({ label: 'From ~/.ssh/config', kind: vscode.QuickPickItemKind.Separator });
+    base.push({ label: vscode.l10n.t('From ~/.ssh/config'), kind: vscode.QuickPickItemKind.Separator });
     base.push(...configHosts.filter((h) => !saved.includes(h)).map((h) => ({ label: `$(remote) ${h}`, description: 'ssh config', spec: h })));
   }
   const qp = vscode.window.createQuickPick<HostPick>();
-  qp.title = 'Connect to Host';
-  qp.placeholder = 'user@host[:port], an ssh-config alias, or pick one';
+  qp.title = vscode.l10n.t('Connect to Host');
+  qp.placeholder = vscode.l10n.t('user@host[:port], an ssh-config alias, or pick one');
   qp.items = base;
   qp.onDidChangeValue((v) => {
     const text = v.trim();
@@ -66,7 +73,7 @@ async function pickHostSpec(): Promise<string | undefined> {
     qp.items = [
       problem
         ? { label: `$(error) ${text}`, description: problem, alwaysShow: true }
-        : { label: `$(plug) ${text}`, description: 'connect to this host', spec: text, alwaysShow: true },
+        : { label: `$(plug) ${text}`, description: vscode.l10n.t('connect to this host'), spec: text, alwaysShow: true },
       ...base,
     ];
   });
@@ -91,7 +98,7 @@ export async function connectAndLoad(deps: CommandDeps, spec: string): Promise<H
   try {
     session = await deps.sessions.open(spec);
   } catch (e) {
-    void vscode.window.showErrorMessage(displayMessage(`Cannot connect to ${spec}: ${(e as Error).message}`), 'Show Log').then((a) => a && deps.log.show());
+    void vscode.window.showErrorMessage(displayMessage(vscode.l10n.t('Cannot connect to {0}: {1}', spec, (e as Error).message)), vscode.l10n.t('Show Log')).then((a) => a && deps.log.show());
     return undefined;
   }
   try {
@@ -101,10 +108,10 @@ export async function connectAndLoad(deps: CommandDeps, spec: string): Promise<H
     const hostKey = /host key/i.test(message);
     // The error is on the host item too; a dialog that cannot be shown (automation) must not lose it.
     const pick = await Promise.resolve(
-      vscode.window.showErrorMessage(displayMessage(hostKey ? message : `${session.label}: ${message}`), { modal: hostKey && /changed/i.test(message) }, 'Show Log', 'Retry'),
+      vscode.window.showErrorMessage(displayMessage(hostKey ? message : `${session.label}: ${message}`), { modal: hostKey && /changed/i.test(message) }, vscode.l10n.t('Show Log'), vscode.l10n.t('Retry')),
     ).catch(() => undefined);
-    if (pick === 'Show Log') deps.log.show();
-    if (pick === 'Retry') return connectAndLoad(deps, spec);
+    if (pick === vscode.l10n.t('Show Log')) deps.log.show();
+    if (pick === vscode.l10n.t('Retry')) return connectAndLoad(deps, spec);
   }
   return session;
 }
@@ -146,7 +153,7 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
   const reg = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown);
 
   const enter = async (node?: Node, typesArg?: NsType[]): Promise<vscode.Terminal | undefined> => {
-    const session = sessionOf(deps, node) ?? (await pickSession(sessions, 'Enter Namespace'));
+    const session = sessionOf(deps, node) ?? (await pickSession(sessions, vscode.l10n.t('Enter Namespace')));
     if (!session || !(await ensureSnapshot(session))) return undefined;
     let target: EnterTarget | undefined;
     let fixed: NsType[] | undefined;
@@ -155,7 +162,7 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
       target = t?.target;
       fixed = t?.fixedTypes;
     } else {
-      target = await pickEnterTarget(session, 'Enter Namespace');
+      target = await pickEnterTarget(session, vscode.l10n.t('Enter Namespace'));
       if (target?.kind === 'namespace') fixed = [target.type];
     }
     if (!target) return undefined;
@@ -164,13 +171,13 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
     try {
       return openEnterTerminal({ session, target, types });
     } catch (e) {
-      void vscode.window.showErrorMessage(displayMessage(`Enter Namespace on ${session.label}: ${(e as Error).message}`), 'Show Log').then((a) => a && log.show());
+      void vscode.window.showErrorMessage(displayMessage(vscode.l10n.t('Enter Namespace on {0}: {1}', session.label, (e as Error).message)), vscode.l10n.t('Show Log')).then((a) => a && log.show());
       return undefined;
     }
   };
 
   const showPidMap = async (node?: Node) => {
-    const session = sessionOf(deps, node) ?? (await pickSession(sessions, 'Show PID Mapping'));
+    const session = sessionOf(deps, node) ?? (await pickSession(sessions, vscode.l10n.t('Show PID Mapping')));
     if (!session || !(await ensureSnapshot(session))) return undefined;
     let scope: PidMapScope = { kind: 'host' };
     if (node?.kind === 'container') scope = { kind: 'container', id: containerRef({ engine: node.engine, id: node.containerId }) };
@@ -179,11 +186,11 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
     else if (!node) {
       const index = session.index!;
       const items: Array<vscode.QuickPickItem & { scope: PidMapScope }> = [
-        { label: '$(vm) Whole host', scope: { kind: 'host' } },
+        { label: `$(vm) ${vscode.l10n.t('Whole host')}`, scope: { kind: 'host' } },
         ...index.snapshot.containers.filter((c) => c.pid).map((c) => ({ label: `$(box) ${displayLabel(c.name)}`, description: `${c.engine} · PID ${c.pid}`, scope: { kind: 'container', id: containerRef(c) } as PidMapScope })),
         ...index.namespacesOfType('pid').filter((n) => !n.initial).map((n) => ({ label: `$(symbol-namespace) pid:[${n.inode}]`, description: displayLabel(index.label('pid', n.inode)), scope: { kind: 'pidns', inode: n.inode } as PidMapScope })),
       ];
-      const pick = await vscode.window.showQuickPick(items, { title: 'Show PID Mapping', placeHolder: 'For a container, a PID namespace or the whole host' });
+      const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Show PID Mapping'), placeHolder: vscode.l10n.t('For a container, a PID namespace or the whole host') });
       if (!pick) return undefined;
       scope = pick.scope;
     }
@@ -192,20 +199,27 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
 
   return [
     reg('nsExplorer.connectHost', async (spec?: string) => {
-      const chosen = typeof spec === 'string' ? spec : await pickHostSpec();
+      const chosen = typeof spec === 'string' ? spec : await pickHostSpec(deps.windowHost);
       return chosen ? connectAndLoad(deps, chosen) : undefined;
     }),
     reg('nsExplorer.connectLocal', () => connectAndLoad(deps, 'local')),
+    reg('nsExplorer.connectWindowHost', () => {
+      const w = deps.windowHost;
+      if (w?.onRemote) return connectAndLoad(deps, 'local');
+      if (w?.host) return connectAndLoad(deps, w.host.spec);
+      void vscode.window.showInformationMessage(vscode.l10n.t('This window is not a Remote-SSH window.'));
+      return undefined;
+    }),
     reg('nsExplorer.disconnectHost', async (node?: Node) => {
-      const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Disconnect'));
+      const s = sessionOf(deps, node) ?? (await pickSession(sessions, vscode.l10n.t('Disconnect')));
       if (s) sessions.remove(s.id);
     }),
     reg('nsExplorer.refreshHosts', async () => {
       await Promise.all(sessions.list().map((s) => s.refresh().catch(() => undefined)));
     }),
     reg('nsExplorer.refreshHost', async (node?: Node) => {
-      const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Refresh'));
-      await s?.refresh().catch((e: Error) => vscode.window.showErrorMessage(displayMessage(`${s.label}: ${e.message}`), 'Show Log').then((a) => a && log.show()));
+      const s = sessionOf(deps, node) ?? (await pickSession(sessions, vscode.l10n.t('Refresh')));
+      await s?.refresh().catch((e: Error) => vscode.window.showErrorMessage(displayMessage(`${s.label}: ${e.message}`), vscode.l10n.t('Show Log')).then((a) => a && log.show()));
     }),
     reg('nsExplorer.cancelRefresh', async (node?: Node) => {
       const busy = sessions.list().filter((x) => x.loading);
@@ -217,19 +231,19 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
       s?.cancelRefresh();
     }),
     reg('nsExplorer.retryHost', async (node?: Node) => {
-      const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Retry'));
+      const s = sessionOf(deps, node) ?? (await pickSession(sessions, vscode.l10n.t('Retry')));
       await s?.refresh().catch(() => undefined);
     }),
     reg('nsExplorer.showLog', () => log.show()),
     reg('nsExplorer.filterTree', async (text?: string) => {
       const value = typeof text === 'string' ? text : await vscode.window.showInputBox({
-        title: 'Filter the Namespaces tree',
-        prompt: 'A name (container, netns, interface, process), a PID or a namespace inode; empty to clear',
+        title: vscode.l10n.t('Filter the Namespaces tree'),
+        prompt: vscode.l10n.t('A name (container, netns, interface, process), a PID or a namespace inode; empty to clear'),
         value: tree.filter.text,
       });
       if (value !== undefined) {
         tree.setFilter({ text: value.trim() });
-        view.message = value.trim() ? `Filtered by "${displayText(value.trim())}"` : undefined;
+        view.message = value.trim() ? vscode.l10n.t('Filtered by "{0}"', displayText(value.trim())) : undefined;
       }
     }),
     reg('nsExplorer.clearFilter', () => {
@@ -241,7 +255,7 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('nsExplorer.hideKernelThreads', () => tree.setFilter({ hideKernelThreads: true })),
     reg('nsExplorer.showKernelThreads', () => tree.setFilter({ hideKernelThreads: false })),
     reg('nsExplorer.exportSnapshot', async (node?: Node) => {
-      const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Export Snapshot as JSON'));
+      const s = sessionOf(deps, node) ?? (await pickSession(sessions, vscode.l10n.t('Export Snapshot as JSON')));
       if (!s || !(await ensureSnapshot(s))) return undefined;
       const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(s.snapshot, null, 2) });
       return vscode.window.showTextDocument(doc);
@@ -249,12 +263,12 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('nsExplorer.copyInode', async (node?: Node) => {
       let inode = node?.kind === 'namespace' || node?.kind === 'netns' ? node.inode : undefined;
       if (inode === undefined && !node) {
-        const s = await pickSession(sessions, 'Copy Inode');
-        if (s && (await ensureSnapshot(s))) inode = await pickNamespaceInode(s, 'Copy Inode');
+        const s = await pickSession(sessions, vscode.l10n.t('Copy Inode'));
+        if (s && (await ensureSnapshot(s))) inode = await pickNamespaceInode(s, vscode.l10n.t('Copy Inode'));
       }
       if (inode !== undefined) {
         await vscode.env.clipboard.writeText(String(inode));
-        vscode.window.setStatusBarMessage(`Copied inode ${inode}`, 3000);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied inode {0}', inode), 3000);
       }
       return inode;
     }),
@@ -263,33 +277,33 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
       if (node?.kind === 'process') pid = node.pid;
       if (node?.kind === 'container') pid = containerOfNode(deps, node)?.pid;
       if (!node) {
-        const s = await pickSession(sessions, 'Copy PID');
-        if (s && (await ensureSnapshot(s))) pid = (await pickContainer(s, 'Copy PID: the init process of which container?', true))?.pid;
+        const s = await pickSession(sessions, vscode.l10n.t('Copy PID'));
+        if (s && (await ensureSnapshot(s))) pid = (await pickContainer(s, vscode.l10n.t('Copy PID: the init process of which container?'), true))?.pid;
       }
       if (pid !== undefined) {
         await vscode.env.clipboard.writeText(String(pid));
-        vscode.window.setStatusBarMessage(`Copied PID ${pid}`, 3000);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied PID {0}', pid), 3000);
       }
       return pid;
     }),
     reg('nsExplorer.copyContainerId', async (node?: Node) => {
       let c = node?.kind === 'container' ? containerOfNode(deps, node) : undefined;
       if (!node) {
-        const s = await pickSession(sessions, 'Copy Container ID');
-        if (s && (await ensureSnapshot(s))) c = await pickContainer(s, 'Copy Container ID', false);
+        const s = await pickSession(sessions, vscode.l10n.t('Copy Container ID'));
+        if (s && (await ensureSnapshot(s))) c = await pickContainer(s, vscode.l10n.t('Copy Container ID'), false);
       }
       if (c) {
         await vscode.env.clipboard.writeText(c.id);
-        vscode.window.setStatusBarMessage(`Copied the id of ${displayLabel(c.name)}`, 3000);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied the id of {0}', displayLabel(c.name)), 3000);
       }
       return c?.id;
     }),
     reg('nsExplorer.revealPeer', async (node?: Node) => {
-      const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Reveal Peer'));
+      const s = sessionOf(deps, node) ?? (await pickSession(sessions, vscode.l10n.t('Reveal Peer')));
       if (!s || !(await ensureSnapshot(s))) return;
-      const i = node?.kind === 'interface' ? s.index?.interface(node.ns, node.ifindex) : node ? undefined : await pickVeth(s, 'Reveal Peer');
+      const i = node?.kind === 'interface' ? s.index?.interface(node.ns, node.ifindex) : node ? undefined : await pickVeth(s, vscode.l10n.t('Reveal Peer'));
       if (!s.index || !i?.peer) {
-        void vscode.window.showInformationMessage('This interface has no known peer.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('This interface has no known peer.'));
         return;
       }
       const hostNode: Node = { kind: 'host', hostId: s.id, id: s.id };

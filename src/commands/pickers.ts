@@ -9,8 +9,8 @@ import { HostSession, HostSessions } from '../views/hostSessions';
 export async function pickSession(sessions: HostSessions, purpose: string): Promise<HostSession | undefined> {
   const list = sessions.list();
   if (list.length === 0) {
-    const open = 'Connect to Host…';
-    const pick = await vscode.window.showInformationMessage(`No host is open. ${purpose} needs one.`, open);
+    const open = vscode.l10n.t('Connect to Host…');
+    const pick = await vscode.window.showInformationMessage(vscode.l10n.t('No host is open. {0} needs one.', purpose), open);
     if (pick === open) {
       await vscode.commands.executeCommand('nsExplorer.connectHost');
     }
@@ -21,7 +21,7 @@ export async function pickSession(sessions: HostSessions, purpose: string): Prom
   }
   const pick = await vscode.window.showQuickPick(
     list.map((s) => ({ label: displayLabel(s.label), description: s.state.kind, session: s })),
-    { title: purpose, placeHolder: 'Which host?' },
+    { title: purpose, placeHolder: vscode.l10n.t('Which host?') },
   );
   return pick?.session;
 }
@@ -31,7 +31,7 @@ export async function ensureSnapshot(session: HostSession): Promise<boolean> {
     try {
       await session.refresh();
     } catch (e) {
-      void vscode.window.showErrorMessage(displayMessage(`Cannot read ${session.label}: ${(e as Error).message}`));
+      void vscode.window.showErrorMessage(displayMessage(vscode.l10n.t('Cannot read {0}: {1}', session.label, (e as Error).message)));
       return false;
     }
   }
@@ -47,14 +47,14 @@ export async function pickEnterTarget(session: HostSession, title: string): Prom
   const items: TargetItem[] = [];
   const running = index.snapshot.containers.filter((c) => c.pid && !c.sandboxed);
   if (running.length) {
-    items.push({ label: 'Containers', kind: vscode.QuickPickItemKind.Separator });
+    items.push({ label: vscode.l10n.t('Containers'), kind: vscode.QuickPickItemKind.Separator });
     items.push(...running.map((c): TargetItem => ({ label: `$(box) ${displayLabel(c.name)}`, description: displayLabel(`${c.engine} · ${c.image} · PID ${c.pid}`), target: { kind: 'container', ref: containerRef(c) } })));
   }
   if (index.snapshot.netns.length) {
-    items.push({ label: 'Named network namespaces', kind: vscode.QuickPickItemKind.Separator });
+    items.push({ label: vscode.l10n.t('Named network namespaces'), kind: vscode.QuickPickItemKind.Separator });
     items.push(...index.snapshot.netns.map((n): TargetItem => ({ label: `$(globe) ${displayLabel(n.name)}`, description: `net:[${n.inode}]`, target: { kind: 'netns', name: n.name } })));
   }
-  items.push({ label: 'Namespaces', kind: vscode.QuickPickItemKind.Separator });
+  items.push({ label: vscode.l10n.t('Namespaces'), kind: vscode.QuickPickItemKind.Separator });
   for (const t of NS_TYPES) {
     for (const n of index.namespacesOfType(t as NsType)) {
       if (n.initial || (n.pids.length === 0 && n.nsfsPaths.length === 0)) continue;
@@ -62,14 +62,14 @@ export async function pickEnterTarget(session: HostSession, title: string): Prom
     }
   }
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
-  items.push({ label: '$(terminal) A process by PID…', askPid: true });
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Container, network namespace, namespace or process', matchOnDescription: true });
+  items.push({ label: `$(terminal) ${vscode.l10n.t('A process by PID…')}`, askPid: true });
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Container, network namespace, namespace or process'), matchOnDescription: true });
   if (!pick) return undefined;
   if (pick.askPid) {
     const text = await vscode.window.showInputBox({
       title,
-      prompt: 'Host PID of the process whose namespaces to enter',
-      validateInput: (v) => (/^[1-9][0-9]{0,9}$/.test(v.trim()) ? (index.byPid.has(Number(v)) ? undefined : `No process ${v.trim()} in the last snapshot.`) : 'A process id, e.g. 24691'),
+      prompt: vscode.l10n.t('Host PID of the process whose namespaces to enter'),
+      validateInput: (v) => (/^[1-9][0-9]{0,9}$/.test(v.trim()) ? (index.byPid.has(Number(v)) ? undefined : vscode.l10n.t('No process {0} in the last snapshot.', v.trim())) : vscode.l10n.t('A process id, e.g. 24691')),
     });
     return text ? { kind: 'pid', pid: Number(text.trim()) } : undefined;
   }
@@ -85,7 +85,7 @@ export async function pickNamespaceInode(session: HostSession, title: string): P
     description: displayLabel(`${index.label(n.type, n.inode)} · ${n.pids.length} processes`),
     inode: n.inode,
   }));
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Namespace (type a type, inode or holder)', matchOnDescription: true });
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Namespace (type a type, inode or holder)'), matchOnDescription: true });
   return pick?.inode;
 }
 
@@ -96,7 +96,7 @@ export async function pickContainer(session: HostSession, title: string, running
   const items = index.snapshot.containers
     .filter((c) => !runningOnly || c.pid)
     .map((c) => ({ label: `$(box) ${displayLabel(c.name)}`, description: displayLabel(`${c.engine} · ${c.state}${c.pid ? ` · PID ${c.pid}` : ''}`), container: c }));
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Container', matchOnDescription: true });
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Container'), matchOnDescription: true });
   return pick?.container;
 }
 
@@ -107,6 +107,6 @@ export async function pickVeth(session: HostSession, title: string) {
   const items = index.snapshot.interfaces
     .filter((i) => i.kind === 'veth' && i.peer)
     .map((i) => ({ label: `$(plug) ${displayLabel(i.name)}`, description: displayLabel(`in ${index.netLabel(i.ns)} ↔ ${index.interface(i.peer!.ns, i.peer!.ifindex)?.name ?? '?'} in ${index.netLabel(i.peer!.ns)}`), iface: i }));
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'veth end', matchOnDescription: true });
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('veth end'), matchOnDescription: true });
   return pick?.iface;
 }

@@ -523,3 +523,140 @@ export const IDENTITY_CHECK_NOTE =
   `${IDENTITY_CHECK_NAME} PID START TYPE:INODE… -- CMD: the host first re-checks that PID is still the process ` +
   'the plan was made for (its start time and namespace inodes), and runs CMD only then; otherwise it refuses ' +
   `with exit code ${IDENTITY_CHECK_EXIT} and nothing changes.`;
+
+// ---- packet capture: the capture tool in a network namespace, its pcap on stdout ---------------------
+
+/**
+ * Where the capture's own SSH session comes from: the first `SSH_CONNECTION=` in the environment of this
+ * script or one of its ancestors (the login shell exec'd sudo or the orphan guard with sshd's environment;
+ * sudo resets the environment of what it runs, but /proc keeps what it was started with). Each ancestor is
+ * our own session's process, so the value is sshd's. Sets `x` to a BPF expression that matches exactly that
+ * TCP connection, or leaves it empty (not over SSH, or a value that is not two addresses and two ports).
+ */
+const CAPTURE_SSH_EXCLUSION = [
+  'ssh_excl() {',
+  '  x=; q=$$; n=0',
+  '  while [ "$n" -lt 32 ] && [ "$q" -gt 1 ] 2>/dev/null; do',
+  '    v=$(tr "\\000" "\\n" <"/proc/$q/environ" 2>/dev/null | grep "^SSH_CONNECTION=" | head -n 1)',
+  '    if [ -n "$v" ]; then',
+  '      set -f; set -- ${v#SSH_CONNECTION=}; set +f',
+  '      [ "$#" -eq 4 ] || return 0',
+  '      a=${1%%%*}; b=$2; c=${3%%%*}; d=$4',
+  '      case $a$c in *[!0-9A-Fa-f:.]*|"") return 0;; esac',
+  '      case $b$d in *[!0-9]*|"") return 0;; esac',
+  '      x="tcp and ((src host $a and src port $b and dst host $c and dst port $d) or (src host $c and src port $d and dst host $a and dst port $b))"',
+  '      return 0',
+  '    fi',
+  '    s=$(cat "/proc/$q/stat" 2>/dev/null) || return 0',
+  '    s=${s##*\\)}',
+  '    set -f; set -- $s; set +f',
+  '    q=$2; n=$((n + 1))',
+  '  done',
+  '}',
+].join('\n');
+
+/**
+ * The capture script. Arguments: MODE (`check` or `run`), TOOL (`tcpdump` or `dumpcap`), DECODER (`tcpdump`,
+ * `tshark` or `-`), IFACE, COUNT, SECONDS, SNAPLEN, FILTER, then `--` and the argv prefix that enters the
+ * network namespace (empty for the host's). The filter becomes `(FILTER) and not (the capture's own SSH
+ * connection)`.
+ * - `check` compiles that filter for IFACE with the tool itself (`-d`), inside the namespace, and captures
+ *   nothing.
+ * - `run` first prints `nsx-capture-filter …` and `nsx-capture-pid PID START` on stderr (START: field 22
+ *   of /proc/PID/stat, so the extension can stop the tool by PID with withIdentityCheck), then the tool
+ *   writes the pcap to stdout packet by packet while `tee` hands a copy to DECODER, whose one-line-per-packet
+ *   text goes to stderr. The tool runs under `timeout` (SECONDS plus a grace) where the host has it, so a
+ *   capture ends on the host even if no one stops it.
+ * No name resolution anywhere (`-n`): the capture itself sends nothing.
+ */
+const CAPTURE_SCRIPT = [
+  'mode=$1; tool=$2; dec=$3; ifc=$4; cnt=$5; secs=$6; snap=$7; flt=$8; shift 8',
+  '[ "$1" = -- ] || { echo "nsx-capture: no -- before the namespace prefix" >&2; exit 2; }',
+  'shift',
+  'for w in "$cnt" "$secs" "$snap"; do case $w in ""|*[!0-9]*) echo "nsx-capture: bad number: $w" >&2; exit 2;; esac; done',
+  CAPTURE_SSH_EXCLUSION,
+  'ssh_excl',
+  'if [ -n "$flt" ] && [ -n "$x" ]; then f="($flt) and not ($x)"; elif [ -n "$x" ]; then f="not ($x)"; else f=$flt; fi',
+  'if [ "$mode" = check ]; then',
+  '  if [ "$tool" = dumpcap ]; then exec "$@" dumpcap -n -i "$ifc" -f "$f" -d >/dev/null; fi',
+  '  exec "$@" tcpdump -n -i "$ifc" -d -- "$f" >/dev/null',
+  'fi',
+  // printf, not echo: dash's echo would read backslashes in the filter as escapes.
+  'printf \'nsx-capture-filter %s\\n\' "$f" >&2',
+  'to=; if command -v timeout >/dev/null 2>&1; then to="timeout -s TERM $((secs + 10))"; fi',
+  // tee copies the pcap to fd 4, the script's stdout; /dev/fd/4 can be opened when it is a pipe (not when it
+  // is a socket, as a local spawn's stdout is), hence the `| cat` that makes it one.
+  'cap() {',
+  '  if [ "$tool" = dumpcap ]; then',
+  '    $to "$@" dumpcap -q -n -P -i "$ifc" -c "$cnt" -s "$snap" -f "$f" -w - &',
+  '  else',
+  '    $to "$@" tcpdump -n -U --immediate-mode -i "$ifc" -c "$cnt" -s "$snap" -w - -- "$f" &',
+  '  fi',
+  '  t=$!',
+  // Whatever ends this script (the orphan guard's signal to its process group, a closed pipe) ends the tool:
+  // `timeout` runs it in a process group of its own, which that signal does not reach.
+  '  trap \'kill -TERM "$t" 2>/dev/null\' HUP INT TERM PIPE',
+  '  s=$(cat "/proc/$t/stat" 2>/dev/null); s=${s##*\\)}',
+  '  set -f; set -- $s; set +f',
+  '  echo "nsx-capture-pid $t ${20:--}" >&2',
+  // A trapped signal interrupts wait; wait again for the tool's own exit status.
+  '  i=0; wait "$t"; r=$?',
+  '  while [ "$i" -lt 50 ] && kill -0 "$t" 2>/dev/null; do i=$((i + 1)); wait "$t"; r=$?; done',
+  '  echo "nsx-capture-exit $r" >&2',
+  '}',
+  'if [ "$dec" = - ]; then cap "$@" | cat; exit; fi',
+  'decode() { if [ "$dec" = tshark ]; then tshark -n -l -r - 2>/dev/null; else tcpdump -n -l -r - 2>/dev/null; fi; }',
+  '{ cap "$@" | tee /dev/fd/4 | decode >&2; } 4>&1 | cat',
+].join('\n');
+
+/** What a capture runs: validated by `planCapture` in src/workflows/capture.ts before it comes here. */
+export interface CaptureCommandSpec {
+  tool: 'tcpdump' | 'dumpcap';
+  decoder: 'tcpdump' | 'tshark' | undefined;
+  iface: string;
+  count: number;
+  seconds: number;
+  snaplen: number;
+  filter: string;
+  /** The argv prefix that runs a program in the namespace: [], `ip netns exec NAME`, `nsenter -t PID -n --`. */
+  enter: readonly string[];
+  /** The PID `enter` names, re-checked on the host before anything runs (a container's init). */
+  check?: PidIdentity;
+}
+
+function captureArgv(mode: 'check' | 'run', spec: CaptureCommandSpec): string[] {
+  for (const n of [spec.count, spec.seconds, spec.snaplen]) {
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`Not a capture limit: ${n}.`);
+  }
+  const argv = [
+    'sh', '-c', CAPTURE_SCRIPT, 'nsx-capture', mode, spec.tool, spec.decoder ?? '-', spec.iface,
+    String(spec.count), String(spec.seconds), String(spec.snaplen), spec.filter, '--', ...spec.enter,
+  ];
+  return spec.check ? withIdentityCheck([spec.check], argv) : argv;
+}
+
+/** Compiles the capture's filter for its interface with the host's tool, inside the namespace. */
+export function captureCheckArgv(spec: CaptureCommandSpec): string[] {
+  return captureArgv('check', spec);
+}
+
+/** Runs the capture: pcap on stdout, the marker lines and the decoded packets on stderr. */
+export function captureRunArgv(spec: CaptureCommandSpec): string[] {
+  return captureArgv('run', spec);
+}
+
+/**
+ * Which capture tools, decoders and `timeout` the host has (as root sees its PATH), and its distribution
+ * (`/etc/os-release`, root's), so a missing tool is named with the package to install.
+ */
+export function captureToolsArgv(): string[] {
+  return shScript(
+    'for t in tcpdump dumpcap tshark timeout tee; do if command -v "$t" >/dev/null 2>&1; then echo "tool $t"; fi; done; ' +
+      'grep -E "^(ID|ID_LIKE)=" /etc/os-release 2>/dev/null; exit 0',
+  );
+}
+
+/** Ends a running capture tool (SIGTERM: it writes what it has and its counts) if the PID is still it. */
+export function stopCaptureArgv(tool: { pid: number; start: number }): string[] {
+  return withIdentityCheck([{ pid: tool.pid, start: tool.start, ns: {} }], ['kill', '-TERM', String(tool.pid)]);
+}

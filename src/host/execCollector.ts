@@ -70,10 +70,7 @@ export class ExecCollector {
     if (this.settled) {
       return;
     }
-    if (this.options.onStderr) {
-      this.options.onStderr(chunk);
-      return;
-    }
+    this.options.onStderr?.(chunk);
     if (this.errBytes > MAX_STDERR) {
       return;
     }

@@ -63,7 +63,7 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   /** Receives stdout as it arrives, for stream parsing; stdout is then not collected. */
   onStdout?: (chunk: Buffer) => void;
-  /** Receives stderr as it arrives, all of it; stderr is then not collected. */
+  /** Receives stderr as it arrives (it is still collected, up to its bound, for the result). */
   onStderr?: (chunk: Buffer) => void;
 }
 

@@ -175,7 +175,7 @@ export class PidMapPanel implements vscode.Disposable {
   }
 
   private showError(message: string): void {
-    void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
+    void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Log')).then((choice) => {
       if (choice) void vscode.commands.executeCommand('nsExplorer.showLog');
     });
   }

@@ -62,14 +62,14 @@ export class SshEnterPty implements vscode.Pseudoterminal {
         channel.onExit((code) => this.exited(code));
       })
       .catch((e: Error) => {
-        this.fail(`Could not open a terminal on ${this.session.label}: ${e.message}`);
+        this.fail(vscode.l10n.t('Could not open a terminal on {0}: {1}', this.session.label, e.message));
       });
   }
 
   private exited(code: number | null): void {
     this.channel = undefined;
     if (code !== 0 && Date.now() - this.openedAt < EARLY_EXIT_MS) {
-      this.fail(`${this.plan.title} exited with code ${code ?? '?'}.`);
+      this.fail(vscode.l10n.t('{0} exited with code {1}.', this.plan.title, code ?? '?'));
       return;
     }
     this.closeEmitter.fire(code ?? undefined);
@@ -82,7 +82,7 @@ export class SshEnterPty implements vscode.Pseudoterminal {
   private fail(message: string): void {
     log.warn(message);
     this.waitingForKey = true;
-    this.writeEmitter.fire(`\r\n\x1b[31m${displayText(message)}\x1b[0m\r\n\r\nPress any key to close this terminal.\r\n`);
+    this.writeEmitter.fire(`\r\n\x1b[31m${displayText(message)}\x1b[0m\r\n\r\n${vscode.l10n.t('Press any key to close this terminal.')}\r\n`);
   }
 
   handleInput(data: string): void {
@@ -117,7 +117,7 @@ export interface EnterRequest {
 export function openEnterTerminal(req: EnterRequest, onFirstByte?: () => void): vscode.Terminal {
   const snapshot = req.session.snapshot;
   if (!snapshot) {
-    throw new Error(`${req.session.label} has no snapshot yet; refresh it first.`);
+    throw new Error(vscode.l10n.t('{0} has no snapshot yet; refresh it first.', req.session.label));
   }
   const shell = vscode.workspace.getConfiguration('nsExplorer.terminal').get<string>('shell', '').trim() || undefined;
   const plan = planEnter(snapshot, req.target, req.types, { shell, hostLabel: req.session.label, host: req.session.info });
@@ -152,13 +152,13 @@ export async function pickNamespaces(memento: vscode.Memento, targetKind: EnterT
   const fromSetting = setting.includes('all') ? [...NS_TYPES] : (setting.filter((t) => (NS_TYPES as readonly string[]).includes(t)) as NsType[]);
   const last = memento.get<NsType[]>(key) ?? fromSetting;
   const qp = vscode.window.createQuickPick<NsPickItem>();
-  qp.title = 'Enter which namespaces?';
-  qp.placeholder = 'All of them, only the network namespace (so host tools work), or any subset';
+  qp.title = vscode.l10n.t('Enter which namespaces?');
+  qp.placeholder = vscode.l10n.t('All of them, only the network namespace (so host tools work), or any subset');
   qp.canSelectMany = true;
-  const all: NsPickItem = { label: '$(check-all) All namespaces', description: 'a shell as if inside the target', preset: 'all' };
-  const net: NsPickItem = { label: '$(globe) Network only', description: "the host's tools (ip, ss, tcpdump) in the target's network", preset: 'net' };
+  const all: NsPickItem = { label: `$(check-all) ${vscode.l10n.t('All namespaces')}`, description: vscode.l10n.t('a shell as if inside the target'), preset: 'all' };
+  const net: NsPickItem = { label: `$(globe) ${vscode.l10n.t('Network only')}`, description: vscode.l10n.t("the host's tools (ip, ss, tcpdump) in the target's network"), preset: 'net' };
   const typeItems: NsPickItem[] = NS_TYPES.filter((t) => available.includes(t)).map((t) => ({ label: t, types: [t] }));
-  qp.items = [all, net, { label: 'namespaces', kind: vscode.QuickPickItemKind.Separator }, ...typeItems];
+  qp.items = [all, net, { label: vscode.l10n.t('namespaces'), kind: vscode.QuickPickItemKind.Separator }, ...typeItems];
   qp.selectedItems = typeItems.filter((i) => last.includes(i.types![0]));
   let previous = new Set(qp.selectedItems);
   qp.onDidChangeSelection((sel) => {

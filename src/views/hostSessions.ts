@@ -102,7 +102,7 @@ export class HostSession implements vscode.Disposable {
     const budgetMs = cfg.get<number>('budgetSeconds', DEFAULT_REFRESH_BUDGET_MS / 1000) * 1000;
     try {
       await vscode.window.withProgress(
-        { location: { viewId: 'nsExplorer.hosts' }, title: `Reading ${this.label}…` },
+        { location: { viewId: 'nsExplorer.hosts' }, title: vscode.l10n.t("Reading {0}…", this.label) },
         async () => {
           if (this.conn.state.kind !== 'connected') {
             this.info = await (this.conn instanceof SshConnection ? this.conn.retryNow() : this.conn.connect(cancel.token));

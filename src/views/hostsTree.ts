@@ -138,11 +138,11 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     });
     if (session.error) {
       out.push(msg('error', session.error, 'error', undefined, session.error));
-      out.push(msg('retry', 'Retry', 'debug-restart', { command: 'nsExplorer.retryHost', title: 'Retry', arguments: [node] }));
-      out.push(msg('log', 'Show Log', 'output', { command: 'nsExplorer.showLog', title: 'Show Log' }));
+      out.push(msg('retry', vscode.l10n.t('Retry'), 'debug-restart', { command: 'nsExplorer.retryHost', title: vscode.l10n.t('Retry'), arguments: [node] }));
+      out.push(msg('log', vscode.l10n.t('Show Log'), 'output', { command: 'nsExplorer.showLog', title: vscode.l10n.t('Show Log') }));
     }
     if (session.info?.privilege === 'limited') {
-      out.push(msg('limited', 'Limited view: not root and no sudo; some namespaces and details are hidden', 'lock'));
+      out.push(msg('limited', vscode.l10n.t('Limited view: not root and no sudo; some namespaces and details are hidden'), 'lock'));
     }
     const snap = session.snapshot;
     if (snap && session.restored && !session.loading && session.state.kind !== 'connected') {
@@ -158,8 +158,8 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
       if (!session.error) {
         out.push(
           session.loading
-            ? msg('loading', 'Reading the host…', 'loading~spin')
-            : msg('connect', 'Not connected: click to connect and read the host', 'plug', { command: 'nsExplorer.refreshHost', title: 'Connect', arguments: [node] }),
+            ? msg('loading', vscode.l10n.t('Reading the host…'), 'loading~spin')
+            : msg('connect', vscode.l10n.t('Not connected: click to connect and read the host'), 'plug', { command: 'nsExplorer.refreshHost', title: vscode.l10n.t('Connect'), arguments: [node] }),
         );
       }
       return out;
@@ -311,14 +311,14 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
         return item;
       }
       case 'group': {
-        const labels = { containers: 'Containers', networks: 'Networks', namespaces: 'Namespaces', warnings: 'Probe warnings' };
+        const labels = { containers: vscode.l10n.t('Containers'), networks: vscode.l10n.t('Networks'), namespaces: vscode.l10n.t('Namespaces'), warnings: vscode.l10n.t('Probe warnings') };
         const icons = { containers: 'package', networks: 'globe', namespaces: 'symbol-namespace', warnings: 'warning' };
         const item = new vscode.TreeItem(labels[node.group], node.group === 'warnings' ? C.Collapsed : C.Collapsed);
         item.iconPath = new vscode.ThemeIcon(icons[node.group]);
         if (index) {
           if (node.group === 'containers') {
             const all = index.snapshot.containers;
-            item.description = `${all.filter(running).length} running, ${all.length} in all`;
+            item.description = vscode.l10n.t('{0} running, {1} in all', all.filter(running).length, all.length);
           } else if (node.group === 'networks') {
             // A first-levels snapshot (scope tree) comes before the interfaces are read.
             item.description = `${index.namespacesOfType('net').length} network namespaces${index.snapshot.host.scope === 'tree' ? ', reading interfaces…' : ''}`;

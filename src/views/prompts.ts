@@ -7,16 +7,16 @@ export function vscodePrompts(): SshPrompts {
   return {
     async password(hostLabel, user) {
       return vscode.window.showInputBox({
-        title: `Password for ${user} on ${hostLabel}`,
-        prompt: `SSH password for ${user}@${hostLabel}`,
+        title: vscode.l10n.t('Password for {0} on {1}', user, hostLabel),
+        prompt: vscode.l10n.t('SSH password for {0}@{1}', user, hostLabel),
         password: true,
         ignoreFocusOut: true,
       });
     },
     async passphrase(keyPath, retry) {
       return vscode.window.showInputBox({
-        title: retry ? `Wrong passphrase, try again: ${keyPath}` : `Passphrase for ${keyPath}`,
-        prompt: `The key ${keyPath} is encrypted. Enter its passphrase.`,
+        title: retry ? vscode.l10n.t('Wrong passphrase, try again: {0}', keyPath) : vscode.l10n.t('Passphrase for {0}', keyPath),
+        prompt: vscode.l10n.t('The key {0} is encrypted. Enter its passphrase.', keyPath),
         password: true,
         ignoreFocusOut: true,
       });
@@ -26,7 +26,7 @@ export function vscodePrompts(): SshPrompts {
       for (const p of prompts) {
         // The name, instructions and prompts are the server's words.
         const a = await vscode.window.showInputBox({
-          title: displayLabel(name || `Login to ${hostLabel}`),
+          title: displayLabel(name || vscode.l10n.t('Login to {0}', hostLabel)),
           prompt: displayLabel([instructions, p.prompt].filter(Boolean).join(' — ')),
           password: !p.echo,
           ignoreFocusOut: true,
@@ -40,14 +40,14 @@ export function vscodePrompts(): SshPrompts {
     },
     async unknownHostKey(q: HostKeyQuestion): Promise<HostKeyChoice> {
       const name = q.port === 22 ? q.host : `[${q.host}]:${q.port}`;
-      const other = q.otherTypes.length ? `\n\nThis host is already known by a ${q.otherTypes.join(', ')} key, not by this type.` : '';
-      const remember = 'Trust and Remember';
-      const once = 'Trust Once';
+      const other = q.otherTypes.length ? `\n\n${vscode.l10n.t('This host is already known by a {0} key, not by this type.', q.otherTypes.join(', '))}` : '';
+      const remember = vscode.l10n.t('Trust and Remember');
+      const once = vscode.l10n.t('Trust Once');
       const pick = await vscode.window.showWarningMessage(
-        `The authenticity of host ${name} can't be established.`,
+        vscode.l10n.t("The authenticity of host {0} can't be established.", name),
         {
           modal: true,
-          detail: `${q.keyType} key fingerprint is ${q.fingerprint}.${other}\n\nCompare it with the fingerprint the host's administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host) before trusting it.`,
+          detail: `${vscode.l10n.t('{0} key fingerprint is {1}.', q.keyType, q.fingerprint)}${other}\n\n${vscode.l10n.t("Compare it with the fingerprint the host's administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host) before trusting it.")}`,
         },
         remember,
         once,
@@ -57,18 +57,18 @@ export function vscodePrompts(): SshPrompts {
     async sudoPassword(hostLabel, user, retry) {
       // The user name is what the host's `id -un` printed.
       return vscode.window.showInputBox({
-        title: displayLabel(retry ? `Wrong sudo password for ${user} on ${hostLabel}, try again` : `sudo password for ${user} on ${hostLabel}`),
-        prompt: 'Namespace Explorer needs root to read every namespace. Cancel to browse with a limited view.',
+        title: displayLabel(retry ? vscode.l10n.t('Wrong sudo password for {0} on {1}, try again', user, hostLabel) : vscode.l10n.t('sudo password for {0} on {1}', user, hostLabel)),
+        prompt: vscode.l10n.t('Namespace Explorer needs root to read every namespace. Cancel to browse with a limited view.'),
         password: true,
         ignoreFocusOut: true,
       });
     },
     async offerRemember(hostLabel) {
-      const yes = 'Remember';
+      const yes = vscode.l10n.t('Remember');
       const pick = await vscode.window.showInformationMessage(
-        `Remember the sudo password for ${hostLabel} in VS Code's secret storage?`,
+        vscode.l10n.t("Remember the sudo password for {0} in VS Code's secret storage?", hostLabel),
         yes,
-        'Not Now',
+        vscode.l10n.t('Not Now'),
       );
       return pick === yes;
     },

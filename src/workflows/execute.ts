@@ -74,6 +74,13 @@ export interface ExecuteOptions {
   token?: CancellationTokenLike;
   /** Called before each step, for progress UI. */
   onStep?: (index: number, step: Step) => void;
+  /**
+   * Step-by-step mode: asked before each step; false stops there, and what ran is rolled back as after a
+   * failure (the report says it was stopped).
+   */
+  confirmStep?: (index: number, step: Step) => Promise<boolean>;
+  /** Step-by-step mode: called after each step that succeeded (to show its effect) before the next. */
+  afterStep?: (index: number, step: Step) => Promise<void>;
   now?: () => number;
 }
 
@@ -121,9 +128,12 @@ export async function executeWorkflow(conn: HostConnection, wf: Workflow, opts: 
   for (let i = 0; i < wf.steps.length; i++) {
     const step = wf.steps[i];
     opts.onStep?.(i, step);
-    const out = opts.token?.isCancellationRequested
-      ? { ok: false, code: null, message: 'Cancelled before this step ran.', uncertain: false }
-      : await run(conn, step.argv, step.needsRoot, timeoutMs, opts.token);
+    const go = opts.confirmStep ? await opts.confirmStep(i, step).catch(() => false) : true;
+    const out = !go
+      ? { ok: false, code: null, message: 'Stopped before this step ran.', uncertain: false }
+      : opts.token?.isCancellationRequested
+        ? { ok: false, code: null, message: 'Cancelled before this step ran.', uncertain: false }
+        : await run(conn, step.argv, step.needsRoot, timeoutMs, opts.token);
     if (!out.ok) {
       // The failed step itself is not undone: its inverse could remove something that existed before
       // (an `addr add` that failed because the address was already there).
@@ -142,6 +152,7 @@ export async function executeWorkflow(conn: HostConnection, wf: Workflow, opts: 
       };
     }
     done.push(step);
+    await opts.afterStep?.(i, step).catch(() => undefined);
   }
   const report: ExecutionReport = {
     ok: true,

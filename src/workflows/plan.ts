@@ -473,3 +473,109 @@ export function renderPreview(wf: Workflow): string {
   return lines.join('\n');
 }
 
+
+// ---- the lesson: two new namespaces and a cable ---------------------------------------------------------
+
+export interface LessonOptions extends PlanOptions {
+  /** The lesson's names: net_test1, net_test2, veth0, veth1. */
+  netns?: { a: string; b: string };
+  veth?: { a: string; b: string };
+  /** Where the link's /24 (or /64) comes from: nsExplorer.workflows.subnetRange. */
+  range?: string;
+}
+
+/** What a step of the lesson changes, so the tree can show it before the next step runs. */
+export interface StepFocus {
+  /** `host` or a netns name. */
+  netns: string;
+  iface?: string;
+}
+
+export interface LessonPlan extends Workflow {
+  netns: { a: string; b: string };
+  names: { a: string; b: string };
+  subnet: string;
+  addresses: { a: string; b: string };
+  /** One per step, in order. */
+  focus: StepFocus[];
+  /** The address the first namespace pings to check the link. */
+  pingTarget: string;
+}
+
+/** The classic lesson's example subnet, shown beside the one actually used. */
+export const LESSON_EXAMPLE_SUBNET = '10.1.1.0/24';
+
+/**
+ * `ip netns add net_test1` and `net_test2`, `ip link add veth0 type veth peer name veth1`, each end moved
+ * into its namespace, an address on each from a free subnet of `range`, both links up: each a step with
+ * its inverse, so it can run one step at a time and be undone.
+ */
+export function planLesson(snapshot: Snapshot, opts: LessonOptions = {}): LessonPlan {
+  const ns = opts.netns ?? { a: 'net_test1', b: 'net_test2' };
+  const names = opts.veth ?? { a: 'veth0', b: 'veth1' };
+  requireTools(opts.capabilities, ['ip']);
+  validateNetnsName(ns.a);
+  validateNetnsName(ns.b);
+  if (ns.a === ns.b) {
+    throw new WorkflowError('netns-exists', `Both namespaces are named ${shown(ns.a)}; the lesson needs two.`);
+  }
+  for (const n of [ns.a, ns.b]) {
+    if (snapshot.netns.some((x) => x.name === n)) {
+      throw new WorkflowError('netns-exists', `A network namespace named ${shown(n)} already exists; delete it (or Undo Last Workflow) first.`);
+    }
+  }
+  const host = toEndpoint({ kind: 'host' }, snapshot);
+  validateInterfaceName(names.a);
+  validateInterfaceName(names.b);
+  if (names.a === names.b) {
+    throw new WorkflowError('interface-name-taken', `Both ends are named ${shown(names.a)}; a veth pair needs two names.`);
+  }
+  requireFreeInterfaceName(snapshot, host.nsInode, names.a, 'host');
+  requireFreeInterfaceName(snapshot, host.nsInode, names.b, 'host');
+  const range = validateSubnet(opts.range ?? DEFAULT_RANGE);
+  const prefixLen = range.address.kind() === 'ipv4' ? Math.max(24, range.prefixLen) : Math.max(64, range.prefixLen);
+  const subnet = findFreeSubnet(range, prefixLen, snapshotAddresses(snapshot, nsLabeler(snapshot)));
+  const [addrA, addrB] = hostAddresses(subnet);
+  // Namespaces that do not exist yet: nothing is inside them, and they are reached by name and path.
+  const epA: Endpoint = { kind: 'netns', label: `netns:${ns.a}`, nsInode: 0, name: ns.a, path: `/run/netns/${ns.a}` };
+  const epB: Endpoint = { kind: 'netns', label: `netns:${ns.b}`, nsInode: 0, name: ns.b, path: `/run/netns/${ns.b}` };
+  const create = (name: string): Step => ({
+    description: `Create network namespace ${name}`,
+    argv: ['ip', 'netns', 'add', name],
+    inverse: ['ip', 'netns', 'del', name],
+    needsRoot: true,
+  });
+  const steps: Step[] = [
+    create(ns.a),
+    create(ns.b),
+    addVethStep(names.a, names.b),
+    moveStep(names.a, host, epA),
+    moveStep(names.b, host, epB),
+    addressStep(epA, names.a, addrA),
+    addressStep(epB, names.b, addrB),
+    linkStep(epA, names.a, 'up'),
+    linkStep(epB, names.b, 'up'),
+  ];
+  const focus: StepFocus[] = [
+    { netns: ns.a },
+    { netns: ns.b },
+    { netns: 'host', iface: names.a },
+    { netns: ns.a, iface: names.a },
+    { netns: ns.b, iface: names.b },
+    { netns: ns.a, iface: names.a },
+    { netns: ns.b, iface: names.b },
+    { netns: ns.a, iface: names.a },
+    { netns: ns.b, iface: names.b },
+  ];
+  return {
+    title: `Connect ${ns.a} ↔ ${ns.b} with ${names.a} ↔ ${names.b} over ${cidrString(subnet)}`,
+    steps,
+    notes: [`The lesson's example is ${LESSON_EXAMPLE_SUBNET} (10.1.1.1 and 10.1.1.2); this host takes ${cidrString(subnet)} from ${cidrString(range)} (nsExplorer.workflows.subnetRange).`],
+    netns: ns,
+    names,
+    subnet: cidrString(subnet),
+    addresses: { a: cidrString(addrA), b: cidrString(addrB) },
+    focus,
+    pingTarget: addrB.address.toString(),
+  };
+}

@@ -35,6 +35,12 @@ export interface WorkbenchOptions {
   settings?: Record<string, unknown>;
   /** Folder to open; default an empty private one. */
   workspace?: string;
+  /** VS Code's display language, e.g. zh-cn. */
+  locale?: string;
+  /** More .vsix files to install beside the extension's own. */
+  extraVsix?: string[];
+  /** The activity bar title that says the extension is ready (the container's title in that language). */
+  activityTitle?: string;
 }
 
 export class Workbench {
@@ -51,7 +57,7 @@ export class Workbench {
     fs.mkdirSync(path.join(cs.CACHE_DIR, 'runs'), { recursive: true });
     const baseDir = fs.mkdtempSync(path.join(cs.CACHE_DIR, 'runs', 'e2e-'));
     const server = await cs.startCodeServer({
-      baseDir, installVsix: vsix, env: options.env, settings: options.settings, workspace: options.workspace,
+      baseDir, installVsix: [vsix, ...(options.extraVsix ?? [])], env: options.env, settings: options.settings, workspace: options.workspace, locale: options.locale,
     });
     let context: BrowserContext | undefined;
     try {
@@ -65,7 +71,7 @@ export class Workbench {
       // Ready for tests once the installed extension's container is in the activity bar: on a loaded
       // 2-core machine that took up to 40 s after the workbench itself appeared.
       const wb = new Workbench(server, context, page, consoleErrors);
-      await wb.activityTab().waitFor({ timeout: STARTUP_TIMEOUT_MS });
+      await wb.activityTab(options.activityTitle).waitFor({ timeout: STARTUP_TIMEOUT_MS });
       return wb;
     } catch (err) {
       await context?.close().catch(() => undefined);

@@ -25,12 +25,14 @@ export interface StartOptions {
   userDataDir?: string;
   extensionsDir?: string;
   smokeTestDriver?: boolean;
-  installVsix?: string;
+  installVsix?: string | string[];
   env?: Record<string, string>;
   settings?: Record<string, unknown>;
   workspace?: string;
   healthTimeoutMs?: number;
   keepHome?: boolean;
+  /** VS Code's display language (`--locale`), e.g. zh-cn. */
+  locale?: string;
 }
 
 interface CodeServerModule {
