@@ -224,7 +224,7 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('nsExplorer.cancelRefresh', async (node?: Node) => {
       const busy = sessions.list().filter((x) => x.loading);
       if (!node && busy.length === 0) {
-        void vscode.window.showInformationMessage('No refresh is running.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('No refresh is running.'));
         return;
       }
       const s = sessionOf(deps, node) ?? (busy.length === 1 ? busy[0] : await pickSession(sessions, 'Cancel Refresh'));

@@ -4,7 +4,7 @@
  * host's SnapshotIndex; ids are stable so expansion survives refreshes.
  */
 import * as vscode from 'vscode';
-import { stageWords } from '../discovery/discover';
+import { DiscoverStage } from '../discovery/discover';
 import { displayCodeBlock, displayMarkdown as mdText, displayText } from '../model/displayText';
 import { ContainerEngine, ContainerInfo, InterfaceInfo, NS_TYPES, NsType, ProcessInfo } from '../model/snapshot';
 import { containerByRef } from '../model/queries';
@@ -147,9 +147,9 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const snap = session.snapshot;
     if (snap && session.restored && !session.loading && session.state.kind !== 'connected') {
       out.push(
-        msg('restored', `Snapshot of ${fmtTime(snap.host.takenAt)}, from before the window was reloaded: click to reconnect`, 'history', {
+        msg('restored', vscode.l10n.t('Snapshot of {0}, from before the window was reloaded: click to reconnect', fmtTime(snap.host.takenAt)), 'history', {
           command: 'nsExplorer.refreshHost',
-          title: 'Reconnect',
+          title: vscode.l10n.t('Reconnect'),
           arguments: [node],
         }),
       );
@@ -373,14 +373,14 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const connected = state.kind === 'connected';
     const parts: string[] = [];
     if (session.loading) {
-      parts.push(session.stage ? `reading ${stageWords(session.stage)}…` : 'loading…');
+      parts.push(session.stage ? stageText(session.stage) : vscode.l10n.t('loading…'));
     } else if (!connected) {
-      parts.push(state.kind === 'reconnecting' ? `reconnecting (attempt ${state.attempt})` : session.restored && state.kind === 'connecting' ? 'not connected' : state.kind);
+      parts.push(state.kind === 'reconnecting' ? `reconnecting (attempt ${state.attempt})` : session.restored && state.kind === 'connecting' ? vscode.l10n.t('not connected') : state.kind);
       if (snap) parts.push(`snapshot of ${fmtTime(snap.host.takenAt)}`);
     }
     if (info) parts.push(`${info.user} (${info.privilege})`);
     if (snap) parts.push(snap.host.kernel);
-    if (snap?.host.partial) parts.push('partial');
+    if (snap?.host.partial) parts.push(vscode.l10n.t('partial'));
     if (snap && snap.host.warnings.length) parts.push(`${snap.host.warnings.length} warnings`);
     item.description = displayText(parts.join(' · '));
     const color = session.error ? new vscode.ThemeColor('errorForeground') : connected ? undefined : new vscode.ThemeColor('disabledForeground');
@@ -560,5 +560,19 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
   dispose(): void {
     this.sub.dispose();
     this.changed.dispose();
+  }
+}
+
+/** The host item's words for where a refresh is. */
+function stageText(stage: DiscoverStage): string {
+  switch (stage) {
+    case 'processes':
+      return vscode.l10n.t('reading processes and namespaces…');
+    case 'engines':
+      return vscode.l10n.t("reading the container engines' state…");
+    case 'engine-clis':
+      return vscode.l10n.t('reading the container engines…');
+    case 'interfaces':
+      return vscode.l10n.t('reading network interfaces…');
   }
 }
