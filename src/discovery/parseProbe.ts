@@ -20,7 +20,7 @@ import {
 import { parseEngineSections, RawContainer } from './parseEngines';
 import { PROBE_FORMAT_VERSION } from './probeScript';
 import { Section, unescapeProbeText } from './probeText';
-import { parseNetnsSection, RawInterface, resolveVethPeers } from './parseInterfaces';
+import { parseNetnsSection, RawInterface, resolveLinkParents, resolveVethPeers } from './parseInterfaces';
 
 export const DEFAULT_MAX_PROBE_BYTES = 64 * 1024 * 1024;
 /** The probe's first line: "@@nsx-probe FORMAT TOKEN" (probe.sh). */
@@ -511,6 +511,7 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
     }
   }
   const interfaces: InterfaceInfo[] = resolveVethPeers(rawIfaces);
+  resolveLinkParents(rawIfaces);
 
   if (!privileged) {
     warnings.push('The probe did not run as root: namespaces and containers of other users are hidden. Connect with sudo for the full picture.');

@@ -128,6 +128,8 @@ export interface InterfaceInfo {
   addresses: AddressInfo[];
   /** For a veth: its peer's namespace inode and ifindex, when resolved. */
   peer?: { ns: number; ifindex: number };
+  /** For a macvlan, ipvlan, vlan or vxlan: the lower device it sits on (namespace inode, ifindex), when found. */
+  link?: { ns: number; ifindex: number };
 }
 
 export interface Snapshot {
