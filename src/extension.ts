@@ -6,6 +6,10 @@ import { Snapshot } from './model/snapshot';
 import { PidMapPanels, registerPidMapPanel } from './panels/pidMapPanel';
 import { CommandDeps, connectAndLoad, registerHostCommands } from './commands/hostCommands';
 import { registerWorkflowCommands } from './commands/workflowCommands';
+import { registerInsightCommands } from './commands/insightCommands';
+import { IsolationPanels, registerIsolationPanel } from './panels/isolationPanel';
+import { registerTopologyPanel, TopologyPanels } from './panels/topologyPanel';
+import { containerNode, interfaceNode, netnsNode } from './views/treePaths';
 import { HostSession, HostSessions } from './views/hostSessions';
 import { HostsTreeProvider } from './views/hostsTree';
 import { Node } from './views/treeNodes';
@@ -17,6 +21,8 @@ export interface NsExplorerApi {
   sessions: HostSessions;
   connect(spec: string): Promise<HostSession | undefined>;
   pidMaps: PidMapPanels;
+  topology: TopologyPanels;
+  isolation: IsolationPanels;
 }
 
 export function activate(context: vscode.ExtensionContext): NsExplorerApi {
@@ -63,7 +69,31 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
     },
   });
 
+  const topology = registerTopologyPanel(context, {
+    extensionUri: context.extensionUri,
+    getSnapshot: (hostId) => sessions.get(hostId)?.snapshot,
+    onSnapshot: (listener) => sessions.onSnapshot(listener),
+    hostLabel: (hostId) => sessions.get(hostId)?.label ?? hostId,
+    revealNetns: async (hostId, inode, ifname) => {
+      const i = ifname ? sessions.get(hostId)?.index?.interfacesIn(inode).find((x) => x.name === ifname) : undefined;
+      await view.reveal(i ? interfaceNode(hostId, inode, i.ifindex) : netnsNode(hostId, inode), { select: true, focus: true, expand: true });
+    },
+    enterNetns: (hostId, inode) => vscode.commands.executeCommand('nsExplorer.enterNamespace', netnsNode(hostId, inode)),
+    pingFromNetns: (hostId, inode) => vscode.commands.executeCommand('nsExplorer.pingFromNamespace', netnsNode(hostId, inode)),
+  });
+  const isolation = registerIsolationPanel(context, {
+    extensionUri: context.extensionUri,
+    getSnapshot: (hostId) => sessions.get(hostId)?.snapshot,
+    onSnapshot: (listener) => sessions.onSnapshot(listener),
+    hostLabel: (hostId) => sessions.get(hostId)?.label ?? hostId,
+    revealContainer: async (hostId, ref) => {
+      const c = sessions.get(hostId)?.snapshot?.containers.find((x) => `${x.engine}:${x.id}` === ref);
+      if (c) await view.reveal(containerNode(hostId, c), { select: true, focus: true, expand: true });
+    },
+  });
+
   pidMapsRef.panels = pidMaps;
+  context.subscriptions.push(...registerInsightCommands({ sessions, topology, isolation }));
   context.subscriptions.push(...registerHostCommands(deps), ...registerWorkflowCommands(deps));
   sessions.configureAutoRefresh();
   void sessions.restore();
@@ -72,7 +102,7 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
       if (e.affectsConfiguration('nsExplorer.autoRefreshSeconds')) sessions.configureAutoRefresh();
     }),
   );
-  return { hostsView: view, tree, sessions, connect: (spec) => connectAndLoad(deps, spec), pidMaps };
+  return { hostsView: view, tree, sessions, connect: (spec) => connectAndLoad(deps, spec), pidMaps, topology, isolation };
 }
 
 export function deactivate(): void {

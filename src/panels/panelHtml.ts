@@ -8,6 +8,8 @@ import { pidMapCsp, type PidMapHtmlOptions } from './pidMapHtml';
 export interface PanelHtmlOptions extends PidMapHtmlOptions {
   /** The document's title (the panel's tab shows the panel's own title). */
   title: string;
+  /** Library scripts (dist/webview) run before the bundle, under the same nonce. */
+  vendorScriptUris?: readonly string[];
 }
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -27,7 +29,7 @@ ${extraStyles}  <link rel="stylesheet" href="${o.codiconCssUri}">
 </head>
 <body>
   <div id="app"></div>
-${inline}  <script nonce="${o.nonce}" src="${o.scriptUri}"></script>
+${inline}${(o.vendorScriptUris ?? []).map((u) => `  <script nonce="${o.nonce}" src="${u}"></script>\n`).join('')}  <script nonce="${o.nonce}" src="${o.scriptUri}"></script>
 </body>
 </html>`;
 }

@@ -90,6 +90,7 @@ export class TopologyPanel implements vscode.Disposable {
       codiconCssUri: uri('media', 'codicons', 'codicon.css'),
       styleUri: uri('media', 'topology.css'),
       scriptUri: uri('dist', 'webview', 'topology.js'),
+      vendorScriptUris: [uri('dist', 'webview', 'elk.bundled.js')],
     });
   }
 

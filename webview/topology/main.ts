@@ -3,7 +3,7 @@
  * and drawn as SVG, with zoom and pan, search, hover highlight, drag, a context menu and SVG/PNG export.
  * Positions are kept across refreshes (and reloads, in the webview state): only new nodes are placed.
  */
-import ELK from 'elkjs/lib/elk.bundled.js';
+import type ElkConstructor from 'elkjs/lib/elk-api';
 import type { ElkNode } from 'elkjs/lib/elk-api';
 import { displayText } from '../../src/model/displayText';
 import {
@@ -21,6 +21,8 @@ interface VsCodeApi {
   setState(state: TopologyViewState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
+/** elkjs, loaded by its own script tag before this bundle (dist/webview/elk.bundled.js). */
+declare const ELK: typeof ElkConstructor;
 
 const vscode = acquireVsCodeApi();
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -129,6 +131,8 @@ app.append(toolbar, warnings, stage);
 // ---- Geometry -----------------------------------------------------------------------------------
 
 const CHAR_W = 7;
+/** Edges at one node beyond which the labels of their ends there show on hover only. */
+const CROWDED = 8;
 function sizeOf(n: TopologyNode): Size {
   if (n.kind === 'outside') return { w: 110, h: 36 };
   if (n.kind === 'unknown') return { w: 120, h: 32 };
@@ -144,6 +148,10 @@ function fitText(text: string, width: number): string {
 }
 
 const elk = new ELK();
+/** A hub with this many single-edge neighbours gets them as a grid block; a block's cell size. */
+const FAN_MIN = 6;
+const FAN_COL = 220;
+const FAN_ROW = 72;
 
 /** Places the nodes that have no position yet: connected ones by ELK, lone ones in a grid below. */
 async function layoutNew(model: TopologyModel): Promise<Map<string, Pos>> {
@@ -166,7 +174,45 @@ async function layoutNew(model: TopologyModel): Promise<Map<string, Pos>> {
     maxX = Math.max(maxX, p.x + s.w / 2);
   }
   const hadAny = out.size > 0;
-  if (connected.some((n) => !out.has(n.id))) {
+  // Fans: the nodes whose every edge goes to one hub (containers on a bridge, macvlans on the host). ELK
+  // would stack a hub's hundred leaves in one column; a block per hub, filled as a grid, stays readable
+  // and leaves ELK a small graph.
+  const neighbours = new Map<string, Set<string>>();
+  for (const e of model.edges) {
+    if (e.source === e.target) continue;
+    for (const [a, b] of [[e.source, e.target], [e.target, e.source]] as const) {
+      let set = neighbours.get(a);
+      if (!set) neighbours.set(a, (set = new Set()));
+      set.add(b);
+    }
+  }
+  const fans = new Map<string, TopologyNode[]>();
+  for (const n of connected) {
+    if (out.has(n.id)) continue;
+    const nb = neighbours.get(n.id);
+    if (!nb || nb.size !== 1) continue;
+    const hub = [...nb][0]!;
+    if ((neighbours.get(hub)?.size ?? 0) < 2) continue;
+    let l = fans.get(hub);
+    if (!l) fans.set(hub, (l = []));
+    l.push(n);
+  }
+  for (const [hub, l] of [...fans]) if (l.length < FAN_MIN) fans.delete(hub);
+  const inFan = new Set([...fans.values()].flat().map((n) => n.id));
+  const blocks = [...fans].map(([hub, leaves]) => {
+    const cols = Math.max(2, Math.ceil(Math.sqrt((leaves.length * FAN_ROW) / FAN_COL)));
+    return { id: `fan:${hub}`, hub, leaves, cols, width: cols * FAN_COL, height: Math.ceil(leaves.length / cols) * FAN_ROW };
+  });
+  const graphNodes = connected.filter((n) => !inFan.has(n.id));
+  if (graphNodes.some((n) => !out.has(n.id)) || blocks.length) {
+    const ids = new Set([...graphNodes.map((n) => n.id), ...blocks.map((b) => b.id)]);
+    const fanOf = new Map(blocks.flatMap((b) => b.leaves.map((n) => [n.id, b.id] as const)));
+    const seen = new Set<string>();
+    const edges = model.edges
+      .filter((e) => e.source !== e.target)
+      .map((e) => ({ id: e.id, s: fanOf.get(e.source) ?? e.source, t: fanOf.get(e.target) ?? e.target }))
+      .filter((e) => ids.has(e.s) && ids.has(e.t) && e.s !== e.t && !seen.has(`${e.s} ${e.t}`) && (seen.add(`${e.s} ${e.t}`), true))
+      .map((e) => ({ id: e.id, sources: [e.s], targets: [e.t] }));
     const g: ElkNode = {
       id: 'root',
       layoutOptions: {
@@ -178,15 +224,27 @@ async function layoutNew(model: TopologyModel): Promise<Map<string, Pos>> {
         'elk.separateConnectedComponents': 'true',
         'elk.spacing.componentComponent': '60',
       },
-      children: connected.map((n) => ({ id: n.id, ...(({ w, h }) => ({ width: w, height: h }))(sizeOf(n)) })),
-      edges: model.edges.filter((e) => e.source !== e.target).map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
+      children: [
+        ...graphNodes.map((n) => ({ id: n.id, ...(({ w, h }) => ({ width: w, height: h }))(sizeOf(n)) })),
+        ...blocks.map((b) => ({ id: b.id, width: b.width, height: b.height })),
+      ],
+      edges,
     };
     const res = await elk.layout(g);
     const placed = (res.children ?? []).filter((c) => !out.has(c.id));
     const top = Math.min(...placed.map((c) => c.y ?? 0));
     const dy = hadAny ? maxY + 80 - top : 0;
+    const dx = hadAny ? minX : 0;
     for (const c of placed) {
-      out.set(c.id, { x: (c.x ?? 0) + (c.width ?? 0) / 2 + (hadAny ? minX : 0), y: (c.y ?? 0) + (c.height ?? 0) / 2 + dy });
+      const b = blocks.find((x) => x.id === c.id);
+      if (!b) {
+        out.set(c.id, { x: (c.x ?? 0) + (c.width ?? 0) / 2 + dx, y: (c.y ?? 0) + (c.height ?? 0) / 2 + dy });
+        continue;
+      }
+      const sorted = [...b.leaves].sort((p, q) => p.label.localeCompare(q.label, undefined, { numeric: true }));
+      sorted.forEach((n, i) => {
+        out.set(n.id, { x: (c.x ?? 0) + dx + FAN_COL / 2 + (i % b.cols) * FAN_COL, y: (c.y ?? 0) + dy + FAN_ROW / 2 + Math.floor(i / b.cols) * FAN_ROW });
+      });
     }
   }
   // Lone nodes (loopback-only namespaces, ones whose interfaces were not read) in rows below the rest.
@@ -245,8 +303,9 @@ function render(): void {
     const line = svg('path', {}, 'edge-line');
     g.append(hit, line);
     const labels: SVGTextElement[] = [];
-    for (const end of [e.sourceEnd, e.targetEnd]) {
-      const t = svg('text', {}, 'end-label');
+    for (const [end, at] of [[e.sourceEnd, e.source], [e.targetEnd, e.target]] as const) {
+      // At a hub (a bridge with many ports) the labels of its ends would pile up: shown on hover only.
+      const t = svg('text', {}, (edgesOf.get(at)?.length ?? 0) > CROWDED ? 'end-label crowded' : 'end-label');
       if (end) {
         const name = svg('tspan', { x: 0, dy: 0 }, 'end-name');
         name.textContent = displayText(end.name);
@@ -592,19 +651,23 @@ root.addEventListener('wheel', (ev) => {
   zoomAt(Math.exp(-ev.deltaY * (ev.deltaMode === 1 ? 0.05 : 0.0015)), ev.clientX - r.left, ev.clientY - r.top);
 }, { passive: false });
 
-let drag: { id?: string; startX: number; startY: number; origin: Pos; moved: boolean; pointer: number } | undefined;
+/** Keeps the pointer while dragging outside the graph; a pointer the browser does not know (synthetic) is fine too. */
+function capture(pointerId: number): void {
+  try { root.setPointerCapture(pointerId); } catch { /* not an active pointer */ }
+}
+let drag: { id?: string; startX: number; startY: number; origin: Pos; moved: boolean; pointer: number; pan?: Pos } | undefined;
 function startDrag(ev: PointerEvent, id: string): void {
   if (ev.button !== 0) return;
   ev.stopPropagation();
   const p = state.positions.get(id);
   if (!p) return;
   drag = { id, startX: ev.clientX, startY: ev.clientY, origin: { ...p }, moved: false, pointer: ev.pointerId };
-  root.setPointerCapture(ev.pointerId);
+  capture(ev.pointerId);
 }
 root.addEventListener('pointerdown', (ev) => {
   if (ev.button !== 0) return;
   drag = { startX: ev.clientX, startY: ev.clientY, origin: { x: state.view.x, y: state.view.y }, moved: false, pointer: ev.pointerId };
-  root.setPointerCapture(ev.pointerId);
+  capture(ev.pointerId);
   root.classList.add('panning');
 });
 root.addEventListener('pointermove', (ev) => {
@@ -620,8 +683,9 @@ root.addEventListener('pointermove', (ev) => {
     for (const e of edgesOf.get(drag.id) ?? []) placeEdge(e);
     saveState();
   } else {
-    state.view = { ...state.view, x: drag.origin.x + dx, y: drag.origin.y + dy };
-    applyView();
+    // Panning moves the whole drawing as one composited layer; the view is committed on release.
+    drag.pan = { x: dx, y: dy };
+    root.style.transform = `translate(${dx}px, ${dy}px)`;
   }
 });
 const endDrag = (ev: PointerEvent): void => {
@@ -629,6 +693,11 @@ const endDrag = (ev: PointerEvent): void => {
   const d = drag;
   drag = undefined;
   root.classList.remove('panning');
+  if (d.pan) {
+    root.style.transform = '';
+    state.view = { ...state.view, x: d.origin.x + d.pan.x, y: d.origin.y + d.pan.y };
+    applyView();
+  }
   if (root.hasPointerCapture(ev.pointerId)) root.releasePointerCapture(ev.pointerId);
   if (!d.moved && d.id) select(d.id, true);
   else if (!d.moved && !d.id) { state.selected = undefined; applyClasses(); }
@@ -861,4 +930,6 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
   saveState();
 });
 
+// elkjs compiles its code on the first layout: a tiny one now, while the extension builds the model.
+void elk.layout({ id: 'warm', children: [{ id: 'a', width: 10, height: 10 }, { id: 'b', width: 10, height: 10 }], edges: [{ id: 'e', sources: ['a'], targets: ['b'] }] }).catch(() => undefined);
 vscode.postMessage({ type: 'ready' });
