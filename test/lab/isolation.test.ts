@@ -1,8 +1,9 @@
 /**
  * The isolation report against the lab's containers (lab.sh start_isolation_containers): each one
  * classified as `docker inspect`'s HostConfig and this machine's /proc say, read here independently of the
- * probe. Plus podman's privileged container (lab-priv; docker's --privileged cannot start on this VM), the
- * one whose root is remapped (lab-p2) and the gVisor one (lab-gvisor).
+ * probe. Plus podman's privileged container (lab-priv; docker's --privileged cannot start on this VM) and
+ * the gVisor one (lab-gvisor). No lab container remaps root yet: podman's --uidmap puts conmon in a mount
+ * namespace of its own (not trusted, docs/security.md), and ctr --uidmap cannot mount its rootfs here.
  * NSX_UPDATE_FIXTURES=1 also writes test/unit/model/fixtures/isolation-lab.json, the real probe section
  * and HostConfigs the unit tests of the rules read.
  */
@@ -67,7 +68,7 @@ describe('lab: isolation report', function () {
       hc.set(line.slice(1, sp), JSON.parse(line.slice(sp + 1)) as HostConfig);
     }
     const pm = podmanOf(lab);
-    for (const name of ['lab-p1', 'lab-p2', 'lab-priv'] as const) {
+    for (const name of ['lab-p1', 'lab-priv'] as const) {
       if (!pm?.containers[name]) continue;
       const j = execFileSync('podman', [...pm.flags, 'inspect', '-f', '{{json .HostConfig}}', name], { encoding: 'utf8' });
       podmanHc.set(name, JSON.parse(j) as HostConfig);
@@ -172,20 +173,6 @@ describe('lab: isolation report', function () {
     const text = report.summary.join(' ');
     assert.match(text, new RegExp(`${hostNet} container${hostNet === 1 ? '' : 's'} shares? the host network`), text);
     assert.match(text, new RegExp(`${priv} container${priv === 1 ? '' : 's'} looks? privileged`), text);
-  });
-
-  it('sees the podman container\'s remapped root as /proc/PID/uid_map maps it', function () {
-    const p2 = podmanOf(lab)?.containers['lab-p2'];
-    if (!p2?.pid) this.skip();
-    if (process.env.NSX_DEBUG_ISO) console.log(JSON.stringify({ warnings: snap.host.warnings, row: row('lab-p2'), proc: snap.processes.find((p) => p.pid === p2!.pid), parent: snap.processes.find((p) => p.pid === snap.processes.find((q) => q.pid === p2!.pid)?.ppid) }, null, 1));
-    const r = row('lab-p2');
-    const map = fs.readFileSync(`/proc/${p2!.pid}/uid_map`, 'utf8').trim().split(/\s+/).map(Number);
-    assert.strictEqual(map[0], 0);
-    assert.strictEqual(r.user?.own, true);
-    assert.strictEqual(r.user?.rootUid, map[1]);
-    assert.notStrictEqual(r.user?.rootUid, 0);
-    assert.ok(!r.findings.some((f) => f.id === 'root-no-seccomp'));
-    assert.match(report.summary.join(' '), /remaps? root/);
   });
 
   it('puts the gVisor container in its own class', function () {

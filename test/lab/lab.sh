@@ -519,10 +519,6 @@ start_podman() {
       --ulimit nofile=4096:4096 --ulimit nproc=4096:4096 "localhost/$IMAGE" sleep "$SLEEP_SECS" \
       >>"$LAB_DIR/podman.log" 2>&1; then
       echo "$rt" >"$LAB_DIR/podman/runtime"
-      # Root inside remapped to uid 100000 on the host (a user namespace of its own).
-      timeout 60 "${PODMAN[@]}" run -d --name lab-p2 --hostname lab-p2 --network none --uidmap 0:100000:65536 --gidmap 0:100000:65536 \
-        --ulimit nofile=4096:4096 --ulimit nproc=4096:4096 "localhost/$IMAGE" sleep "$SLEEP_SECS" >>"$LAB_DIR/podman.log" 2>&1 ||
-        log "up: podman lab-p2 (--uidmap) failed: $(tail -n1 "$LAB_DIR/podman.log")"
       timeout 60 "${PODMAN[@]}" run -d --name lab-priv --hostname lab-priv --network none --privileged \
         --ulimit nofile=4096:4096 --ulimit nproc=4096:4096 "localhost/$IMAGE" sleep "$SLEEP_SECS" >>"$LAB_DIR/podman.log" 2>&1 ||
         log "up: podman lab-priv (--privileged) failed: $(tail -n1 "$LAB_DIR/podman.log")"
@@ -707,13 +703,9 @@ write_lab_json() {
     pf=$("${PODMAN[@]}" inspect -f '{{.Id}} {{.State.Pid}} {{.State.Status}}' lab-p1)
     for f in "${PODMAN[@]:1}"; do flags+="${flags:+, }$(json_str "$f")"; done
     local p2="" q
-    if q=$("${PODMAN[@]}" inspect -f '{{.Id}} {{.State.Pid}} {{.State.Status}}' lab-p2 2>/dev/null); then
-      set -- $q
-      p2=", \"lab-p2\": { \"id\": \"$1\", \"pid\": $2, \"status\": \"$3\", \"hostname\": \"lab-p2\", \"network\": \"none\", \"uidmap\": \"0:100000:65536\" }"
-    fi
     if q=$("${PODMAN[@]}" inspect -f '{{.Id}} {{.State.Pid}} {{.State.Status}}' lab-priv 2>/dev/null); then
       set -- $q
-      p2="$p2, \"lab-priv\": { \"id\": \"$1\", \"pid\": $2, \"status\": \"$3\", \"hostname\": \"lab-priv\", \"network\": \"none\", \"privileged\": true }"
+      p2=", \"lab-priv\": { \"id\": \"$1\", \"pid\": $2, \"status\": \"$3\", \"hostname\": \"lab-priv\", \"network\": \"none\", \"privileged\": true }"
     fi
     set -- $pf
     podman_json="{ \"flags\": [ $flags ], \"root\": \"$PODMAN_ROOT\", \"storageDriver\": \"$(cat "$LAB_DIR/podman/driver")\",

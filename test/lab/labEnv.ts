@@ -108,8 +108,8 @@ export interface LabPodman {
   root: string;
   storageDriver: string;
   image: string;
-  /** lab-p2: root remapped with --uidmap 0:100000:65536; lab-priv: --privileged (each absent when its run failed). */
-  containers: Record<'lab-p1', LabContainer> & { 'lab-p2'?: LabContainer & { uidmap: string }; 'lab-priv'?: LabContainer & { privileged: true } };
+  /** lab-priv: --privileged (absent when that run failed). */
+  containers: Record<'lab-p1', LabContainer> & { 'lab-priv'?: LabContainer & { privileged: true } };
 }
 
 export function labDir(): string {

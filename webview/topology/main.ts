@@ -298,7 +298,7 @@ function render(): void {
     }
   }
   for (const e of m.edges) {
-    const g = svg('g', { 'data-id': e.id }, `edge kind-${e.kind}`);
+    const g = svg('g', { 'data-id': e.id, 'data-source': e.source, 'data-target': e.target }, `edge kind-${e.kind}`);
     const hit = svg('path', {}, 'edge-hit');
     const line = svg('path', {}, 'edge-line');
     g.append(hit, line);
