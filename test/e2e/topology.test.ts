@@ -28,7 +28,8 @@ describe('Topology and isolation report on the lab host', function () {
       this.skip();
     }
     lab = JSON.parse(fs.readFileSync(LAB_JSON, 'utf8')) as LabJson;
-    wb = await Workbench.start({ settings: { 'nsExplorer.sshConfigFile': lab.clientConfig } });
+    wb = await Workbench.start({ settings: { 'nsExplorer.sshConfigFile': lab.clientConfig, 'workbench.colorTheme': 'Default Dark Modern' } });
+    await wb.page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 30_000 });
     await wb.openNamespacesView();
     await wb.runCommand('Namespaces: Connect to Host…');
     await wb.inputBox('lab');

@@ -130,19 +130,21 @@ app.append(toolbar, warnings, stage);
 
 // ---- Geometry -----------------------------------------------------------------------------------
 
-const CHAR_W = 7;
+/** Average advance of a 12px bold label and an 11px detail character. */
+const CHAR_W = 7.2;
+const DETAIL_W = 6.4;
 /** Edges at one node beyond which the labels of their ends there show on hover only. */
-const CROWDED = 8;
+const CROWDED = 3;
 function sizeOf(n: TopologyNode): Size {
   if (n.kind === 'outside') return { w: 110, h: 36 };
   if (n.kind === 'unknown') return { w: 120, h: 32 };
-  const chars = Math.max(displayText(n.label).length, n.detail.length * 0.85);
-  const w = Math.round(Math.min(260, Math.max(n.kind === 'bridge' ? 110 : 140, chars * CHAR_W + 28)));
+  const px = Math.max(displayText(n.label).length * CHAR_W, n.kind === 'netns' ? n.detail.length * DETAIL_W : 0);
+  const w = Math.round(Math.min(280, Math.max(n.kind === 'bridge' ? 110 : 140, px + 30)));
   return { w, h: n.kind === 'bridge' ? 38 : 46 };
 }
 /** A label cut to fit its box, with an ellipsis; the tooltip and the exports' <title> carry it whole. */
-function fitText(text: string, width: number): string {
-  const max = Math.max(4, Math.floor((width - 20) / CHAR_W));
+function fitText(text: string, width: number, charW = CHAR_W): string {
+  const max = Math.max(4, Math.floor((width - 22) / charW));
   const t = displayText(text);
   return t.length <= max ? t : `${t.slice(0, max - 1)}…`;
 }
@@ -259,7 +261,7 @@ async function layoutNew(model: TopologyModel): Promise<Map<string, Pos>> {
       maxX = Math.max(maxX, p.x + s.w / 2);
     }
     if (!Number.isFinite(maxY)) { maxY = -60; minX = 0; maxX = 0; }
-    const colW = 200;
+    const colW = Math.max(200, ...lone.map((n) => sizeOf(n).w + 16));
     const cols = Math.max(3, Math.min(12, Math.floor((maxX - minX) / colW) || Math.ceil(Math.sqrt(lone.length))));
     lone.forEach((n, i) => {
       out.set(n.id, { x: minX + colW / 2 + (i % cols) * colW, y: maxY + 90 + Math.floor(i / cols) * 64 });
@@ -337,7 +339,7 @@ function render(): void {
     g.append(label);
     if (n.kind === 'netns') {
       const d = svg('text', { x: -s.w / 2 + 13, y: 13 }, 'node-detail');
-      d.textContent = fitText(n.detail, s.w);
+      d.textContent = fitText(n.detail, s.w, DETAIL_W);
       g.append(d);
     }
     g.addEventListener('pointerenter', (ev) => hover(n.id, ev));
@@ -396,11 +398,24 @@ function edgeGeometry(e: TopologyEdge): EdgeGeom | undefined {
   }
   const a = borderPoint(ns, ps, pt);
   const b = borderPoint(nt, pt, ps);
-  const along = (f: number): Pos => ({ x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f });
-  const la = along(0.12);
-  const lb = along(0.88);
-  // Labels sit beside the line, on the side facing up, so they do not cover it.
-  return { d: `M${a.x.toFixed(1)},${a.y.toFixed(1)} L${b.x.toFixed(1)},${b.y.toFixed(1)}`, a, b, la: { x: la.x + 4, y: la.y - 18 }, lb: { x: lb.x + 4, y: lb.y - 18 } };
+  // Each end's label (name, address: two lines) sits just off its node, the source's above the line and
+  // the target's below it, so the two never cover each other however short the edge.
+  const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+  const ux = (b.x - a.x) / len;
+  const uy = (b.y - a.y) / len;
+  const off = Math.min(10, len / 4);
+  // An end on a node's top or bottom border puts its label above or below, out of the node.
+  const side = (p: Pos, c: Pos, n: TopologyNode): 'top' | 'bottom' | 'side' => {
+    const h = sizeOf(n).h / 2;
+    return p.y <= c.y - h + 0.5 ? 'top' : p.y >= c.y + h - 0.5 ? 'bottom' : 'side';
+  };
+  const above = -30;
+  const below = 14;
+  const sa = side(a, ps, ns);
+  const sb = side(b, pt, nt);
+  const la = { x: a.x + ux * off, y: a.y + uy * off + (sa === 'top' ? above : sa === 'bottom' ? below : uy < 0 ? -4 : above) };
+  const lb = { x: b.x - ux * off, y: b.y - uy * off + (sb === 'top' ? above : sb === 'bottom' ? below : uy < 0 ? 30 : below) };
+  return { d: `M${a.x.toFixed(1)},${a.y.toFixed(1)} L${b.x.toFixed(1)},${b.y.toFixed(1)}`, a, b, la, lb };
 }
 
 function placeEdge(e: TopologyEdge): void {
@@ -798,7 +813,7 @@ function exportSvg(): string {
     if (n.kind === 'netns') {
       out.push(`<rect x="${-s.w / 2}" y="${-s.h / 2}" width="5" height="${s.h}" rx="2" fill="${xml(a)}"/>`);
       out.push(`<text x="${-s.w / 2 + 13}" y="-4" fill="${xml(p.fg)}" font-weight="600">${xml(fitText(n.label, s.w))}</text>`);
-      out.push(`<text x="${-s.w / 2 + 13}" y="13" fill="${xml(p.muted)}" font-size="11">${xml(fitText(n.detail, s.w))}</text>`);
+      out.push(`<text x="${-s.w / 2 + 13}" y="13" fill="${xml(p.muted)}" font-size="11">${xml(fitText(n.detail, s.w, DETAIL_W))}</text>`);
     } else {
       out.push(`<text y="4" text-anchor="middle" fill="${xml(p.fg)}" font-weight="600">${xml(fitText(n.label, s.w))}</text>`);
     }
@@ -870,7 +885,7 @@ function exportPng(): string | undefined {
       c.fillText(fitText(n.label, s.w), pos.x - s.w / 2 + 13, pos.y - 4);
       c.fillStyle = p.muted;
       c.font = font(11);
-      c.fillText(fitText(n.detail, s.w), pos.x - s.w / 2 + 13, pos.y + 13);
+      c.fillText(fitText(n.detail, s.w, DETAIL_W), pos.x - s.w / 2 + 13, pos.y + 13);
     } else {
       c.textAlign = 'center';
       c.fillStyle = p.fg;
