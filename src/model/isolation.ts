@@ -84,8 +84,10 @@ export const MASKED_PATHS = ['/proc/acpi', '/proc/asound', '/proc/interrupts', '
 
 /** Filesystems an engine makes for a container itself; anything else mounted with a host path is the host's. */
 const CONTAINER_OWN_FS = new Set(['overlay', 'aufs', 'fuse-overlayfs', 'tmpfs', 'proc', 'sysfs', 'devpts', 'mqueue', 'cgroup', 'cgroup2', 'shm', 'securityfs', 'debugfs', 'tracefs', 'nsfs', 'bpf', 'binfmt_misc', 'configfs', 'fusectl', 'pstore', 'autofs', 'hugetlbfs', 'rpc_pipefs']);
-/** The files every engine bind-mounts from its own state directory: not the host's. */
-const ENGINE_FILES = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/run/.containerenv', '/.dockerenv', '/run/secrets', '/dev/termination-log']);
+/** The files engines bind-mount from their own state (or, read-only, the host's time zone): not a host path given away. */
+const ENGINE_FILES = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/etc/localtime', '/etc/timezone', '/run/.containerenv', '/.dockerenv', '/run/secrets', '/dev/termination-log']);
+/** Directories engines keep for themselves inside a container: nspawn's /run/host (os-release, notify), LXC's /dev/.lxc (its own proc and sys). */
+const ENGINE_DIRS = ['/run/host', '/dev/.lxc'];
 
 const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 const writable = (m: MountEntry): boolean => !m.options.includes('ro');
@@ -127,6 +129,7 @@ export function mountFindings(mounts: readonly MountEntry[]): MountFindings {
   const sockets: SocketMount[] = [];
   const hostPaths: HostPathMount[] = [];
   for (const m of mounts) {
+    if (ENGINE_DIRS.some((d) => underOrEqual(m.mountPoint, d))) continue;
     const name = ENGINE_SOCKETS.find((s) => base(m.mountPoint) === s || base(m.root) === s);
     if (name && m.mountPoint !== '/') {
       sockets.push({ socket: name, mountPoint: m.mountPoint, writable: writable(m) });

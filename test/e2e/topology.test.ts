@@ -4,7 +4,6 @@
 // host-network containers, and screenshots of both panels in a dark and a light theme.
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as path from 'path';
 import type { FrameLocator } from 'playwright-core';
 import { Workbench } from './workbench';
 
@@ -28,13 +27,7 @@ describe('Topology and isolation report on the lab host', function () {
       this.skip();
     }
     lab = JSON.parse(fs.readFileSync(LAB_JSON, 'utf8')) as LabJson;
-    wb = await Workbench.start({ settings: { 'nsExplorer.sshConfigFile': lab.clientConfig, 'workbench.colorTheme': 'Default Dark Modern' } });
-    await wb.page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 30_000 });
-    await wb.openNamespacesView();
-    await wb.runCommand('Namespaces: Connect to Host…');
-    await wb.inputBox('lab');
-    await wb.treeRow(/nsxkey \(sudo\)/).waitFor({ timeout: 60_000 });
-    await wb.treeRow('Containers').waitFor({ timeout: 60_000 });
+    wb = await open('Default Dark Modern');
   });
 
   afterEach(async function () {
@@ -48,6 +41,17 @@ describe('Topology and isolation report on the lab host', function () {
     await wb?.stop(failed);
   });
 
+  /** A workbench in this colour theme (set before it starts: code-server applies a later settings.json edit late or not at all), connected to the lab. */
+  const open = async (theme: 'Default Dark Modern' | 'Default Light Modern') => {
+    const w = await Workbench.start({ settings: { 'nsExplorer.sshConfigFile': lab.clientConfig, 'workbench.colorTheme': theme } });
+    await w.page.locator(theme.includes('Dark') ? '.monaco-workbench.vs-dark' : '.monaco-workbench.vs').waitFor({ timeout: 60_000 });
+    await w.openNamespacesView();
+    await w.runCommand('Namespaces: Connect to Host…');
+    await w.inputBox('lab');
+    await w.treeRow(/nsxkey \(sudo\)/).waitFor({ timeout: 60_000 });
+    await w.treeRow('Containers').waitFor({ timeout: 60_000 });
+    return w;
+  };
   const node = (frame: FrameLocator, label: string) => frame.locator(`g.node[data-label="${label}"]`);
   const C1 = 'lab-c1, lab-c2';
   const netnsLabel = (n: string) => (n === 'host' ? 'host' : n === 'container:lab-c1' ? C1 : n);
@@ -72,10 +76,23 @@ describe('Topology and isolation report on the lab host', function () {
     await search.fill('nsx_b');
     await search.press('Enter');
     await frame.locator('g.node.match[data-label="nsx_b"]').waitFor();
+    // Escape clears the search and keeps the view it moved to: the screenshot shows the graph unfaded.
+    await search.press('Escape');
+    await frame.locator('g.node.match').waitFor({ state: 'detached' });
     await wb.page.waitForTimeout(300);
     await wb.screenshot('topology-dark.png');
-    await search.fill('');
-    await search.press('Escape');
+  });
+
+  it('follows a refresh and keeps every node where it was', async () => {
+    const frame = wb.webviewFrame();
+    const where = () => frame.locator('g.node').evaluateAll((els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-id'), e.getAttribute('transform')])));
+    const before = await where();
+    const renders = Number(await frame.locator('body').getAttribute('data-renders'));
+    await wb.runCommand('Namespaces: Refresh All Hosts');
+    await frame.locator(`body[data-renders="${renders + 1}"]`).waitFor({ timeout: 60_000 });
+    const after = await where();
+    for (const [id, t] of Object.entries(before)) if (id && after[id] !== undefined) assert.strictEqual(after[id], t, `${id} moved`);
+    assert.ok(Object.keys(after).length >= Object.keys(before).length - 1, 'the nodes are still there');
   });
 
   it('reveals a node in the tree when it is clicked', async () => {
@@ -128,12 +145,13 @@ describe('Topology and isolation report on the lab host', function () {
     await wb.screenshot('isolation-dark.png');
   });
 
-  it('shows both panels in a light theme', async () => {
-    const settings = path.join(wb.server.userDataDir, 'User', 'settings.json');
-    const s = JSON.parse(fs.readFileSync(settings, 'utf8'));
-    fs.writeFileSync(settings, JSON.stringify({ ...s, 'workbench.colorTheme': 'Default Light Modern' }, null, 2));
-    await wb.page.locator('.monaco-workbench.vs').waitFor({ timeout: 15_000 });
-    await wb.page.waitForTimeout(800);
+  it('shows both panels in a light theme', async function () {
+    this.timeout(240_000);
+    await wb.stop();
+    wb = await open('Default Light Modern');
+    await wb.runCommand('Namespaces: Show Isolation Report');
+    await wb.webviewFrame().locator('tr.row[data-name="lab-hostnet"]').waitFor({ timeout: 30_000 });
+    await wb.page.waitForTimeout(500);
     await wb.screenshot('isolation-light.png');
     await wb.runCommand('Namespaces: Show Network Topology');
     await node(wb.webviewFrame(), 'nsx_a').waitFor({ timeout: 30_000 });

@@ -113,7 +113,10 @@ const COLUMNS: Column[] = [
   { key: 'ns', label: 'Namespaces', title: '● isolated · H shared with the host · S shared with other containers (net pid mnt uts ipc user cgroup time)', value: (r) => r.namespaces.filter((n) => n.state !== 'isolated').length, cell: (r, td) => {
     const box = el('span', 'ns-marks');
     for (const n of r.namespaces) {
-      const m = el('span', `ns-mark ns-${n.state}`, `${n.type} ${nsMark(n)}`);
+      // Sharing the host's user, cgroup or time namespace is the engines' default (the Root column says
+      // what the user namespace means); the others are the risky ones.
+      const quiet = n.state === 'host' && (n.type === 'user' || n.type === 'cgroup' || n.type === 'time');
+      const m = el('span', `ns-mark ns-${n.state}${quiet ? ' ns-quiet' : ''}`, `${n.type} ${nsMark(n)}`);
       m.title = nsTitle(n);
       box.append(m);
     }

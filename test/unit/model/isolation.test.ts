@@ -127,6 +127,11 @@ describe('isolation rules: mountinfo findings', () => {
       mnt('/var/lib/docker/containers/x/hosts', '/etc/hosts'),
       mnt('/', '/proc', 'proc'),
       mnt('/', '/dev', 'tmpfs'),
+      // nspawn's and LXC's own (seen in the lab): not host paths given away
+      mnt('/usr/lib/os-release', '/run/host/os-release', 'ext4', ['ro']),
+      mnt('/usr/share/zoneinfo/Etc/UTC', '/etc/localtime', 'ext4', ['ro']),
+      mnt('/', '/dev/.lxc/proc', 'proc'),
+      mnt('/', '/dev/.lxc/sys', 'sysfs'),
     ]);
     assert.deepStrictEqual(m.hostPaths.map((h) => `${h.hostPath}@${h.mountPoint}${h.writable ? '' : ':ro'}`), ['/@/host', '/etc@/host-etc:ro', '/etc/ssh@/keys', '/dev@/hostdev', '/proc@/host/proc']);
     assert.strictEqual(m.readOnlyRoot, false);
