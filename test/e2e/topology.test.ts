@@ -95,6 +95,32 @@ describe('Topology and isolation report on the lab host', function () {
     assert.ok(Object.keys(after).length >= Object.keys(before).length - 1, 'the nodes are still there');
   });
 
+  it('exports SVG with its text as text, and PNG, through the save dialog', async () => {
+    const frame = wb.webviewFrame();
+    for (const [button, file] of [['Export as SVG', 'topology-lab.svg'], ['Export as PNG', 'topology-lab.png']] as const) {
+      const target = `${wb.server.workspace}/${file}`;
+      fs.rmSync(target, { force: true });
+      await frame.locator(`button[title="${button}"]`).click();
+      // VS Code's own save dialog, offering the workspace folder and the panel's file name: accept it.
+      const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor();
+      let value = '';
+      for (const t0 = Date.now(); Date.now() - t0 < 10_000 && !value.endsWith(file); await wb.page.waitForTimeout(200)) value = await input.inputValue().catch(() => '');
+      assert.ok(value.endsWith(file), `the save dialog offers ${file}: ${JSON.stringify(value)}`);
+      await wb.page.keyboard.press('Enter');
+      const deadline = Date.now() + 20_000;
+      while (!fs.existsSync(target) && Date.now() < deadline) await wb.page.waitForTimeout(200);
+      assert.ok(fs.existsSync(target), `${target} written`);
+    }
+    const svg = fs.readFileSync(`${wb.server.workspace}/topology-lab.svg`, 'utf8');
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    for (const text of ['nsx_a', 'nsxa0', '10.200.1.1/24', 'nsxb0', '10.200.1.2/24']) assert.match(svg, new RegExp(`<text[^>]*>[^<]*${text.replace(/\./g, '\\.')}|<tspan[^>]*>${text.replace(/\./g, '\\.')}`), `${text} as SVG text`);
+    assert.ok(!/var\(--vscode/.test(svg), 'theme colours resolved, not CSS variables');
+    const png = fs.readFileSync(`${wb.server.workspace}/topology-lab.png`);
+    assert.deepStrictEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+    assert.ok(png.readUInt32BE(16) > 300 && png.readUInt32BE(20) > 200, `PNG of ${png.readUInt32BE(16)}×${png.readUInt32BE(20)}`);
+  });
+
   it('reveals a node in the tree when it is clicked', async () => {
     const frame = wb.webviewFrame();
     await node(frame, 'nsx_a').click();
