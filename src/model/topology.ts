@@ -125,7 +125,7 @@ export function buildTopology(index: SnapshotIndex, hostLabel = index.snapshot.h
     const containers = s.containers.filter((c) => c.ns.net === inode).sort((a, b) => a.name.localeCompare(b.name));
     const procs = index.processesIn('net', inode);
     const holders: NamespaceHolder[] = isHost
-      ? [{ kind: 'host', name: 'host' }]
+      ? [{ kind: 'host', name: 'host' }, ...containers.map((c): NamespaceHolder => ({ kind: 'container', name: c.name, ref: `${c.engine}:${c.id}` }))]
       : [
           ...named.map((name): NamespaceHolder => ({ kind: 'netns', name, ref: `/run/netns/${name}` })),
           ...containers.map((c): NamespaceHolder => ({ kind: 'container', name: c.name, ref: `${c.engine}:${c.id}` })),

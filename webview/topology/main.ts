@@ -540,6 +540,8 @@ function showTooltip(id: string, ev?: PointerEvent): void {
     }
     if (ifs.length > 12) tooltip.append(el('div', 'tt-line', `… ${ifs.length - 12} more`));
     if (n.isolated) tooltip.append(el('div', 'tt-line', 'Only loopback: no network beyond itself.'));
+    const sharing = n.isHost ? n.holders.filter((h) => h.kind === 'container') : [];
+    if (sharing.length) tooltip.append(el('div', 'tt-line', `Shared with the host network: ${sharing.slice(0, 12).map((h) => displayText(h.name)).join(', ')}${sharing.length > 12 ? ` and ${sharing.length - 12} more` : ''}`));
   } else if (e) {
     tooltip.append(el('div', 'tt-title', displayText(e.label)), el('div', 'tt-detail', edgeKindText(e)));
     for (const end of [e.sourceEnd, e.targetEnd]) if (end) tooltip.append(el('div', 'tt-line', `${displayText(end.name)}${end.state ? ` (${end.state})` : ''}: ${end.addresses.join(', ') || 'no address'}`));
