@@ -275,6 +275,7 @@ async function layoutNew(model: TopologyModel): Promise<Map<string, Pos>> {
 const nodeEls = new Map<string, SVGGElement>();
 const edgeEls = new Map<string, { g: SVGGElement; lines: SVGPathElement[]; labels: SVGTextElement[] }>();
 const nodeById = new Map<string, TopologyNode>();
+const edgeById = new Map<string, TopologyEdge>();
 const edgesOf = new Map<string, TopologyEdge[]>();
 
 function nodeClass(n: TopologyNode): string {
@@ -290,8 +291,10 @@ function render(): void {
   nodeEls.clear();
   edgeEls.clear();
   nodeById.clear();
+  edgeById.clear();
   edgesOf.clear();
   for (const n of m.nodes) nodeById.set(n.id, n);
+  for (const e of m.edges) edgeById.set(e.id, e);
   for (const e of m.edges) {
     for (const id of new Set([e.source, e.target])) {
       let l = edgesOf.get(id);
@@ -460,7 +463,7 @@ function saveState(): void {
 function neighbourhood(id: string): { nodes: Set<string>; edges: Set<string> } {
   const nodes = new Set<string>();
   const edges = new Set<string>();
-  const e = state.model?.edges.find((x) => x.id === id);
+  const e = edgeById.get(id);
   if (e) {
     edges.add(e.id);
     nodes.add(e.source);
@@ -489,7 +492,7 @@ function applyClasses(): void {
   }
   for (const [id, { g }] of edgeEls) {
     g.classList.toggle('hl', hl?.edges.has(id) ?? false);
-    const e = state.model!.edges.find((x) => x.id === id);
+    const e = edgeById.get(id);
     g.classList.toggle('match', !!e && matchSet.has(e.source) && matchSet.has(e.target) && e.search.length > 0 && tokensMatch(e.search));
   }
 }
@@ -530,7 +533,7 @@ function hover(id: string | undefined, ev?: PointerEvent): void {
 
 function showTooltip(id: string, ev?: PointerEvent): void {
   const n = nodeById.get(id);
-  const e = n ? undefined : state.model?.edges.find((x) => x.id === id);
+  const e = n ? undefined : edgeById.get(id);
   tooltip.replaceChildren();
   if (n) {
     tooltip.append(el('div', 'tt-title', displayText(n.label)), el('div', 'tt-detail', n.detail));
