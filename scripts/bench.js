@@ -341,6 +341,8 @@ async function bench() {
     lines.push(terminal.markdown, '');
     log('pidmap: buildPidMap and the PID map webview at 5,000 processes (headless chromium)');
     lines.push((await require(path.join(root, 'bench', 'pidmap.js')).benchPidMap()).markdown, '');
+    log('topology: buildTopology and the topology webview at 200 network namespaces (headless chromium)');
+    lines.push((await require(path.join(root, 'bench', 'topology.js')).benchTopology()).markdown, '');
     const md = lines.join('\n');
     const out = path.join(root, 'bench', 'RESULTS.md');
     fs.mkdirSync(path.dirname(out), { recursive: true });

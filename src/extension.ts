@@ -8,6 +8,10 @@ import { CommandDeps, connectAndLoad, registerHostCommands } from './commands/ho
 import { registerWorkflowCommands } from './commands/workflowCommands';
 import { CaptureCommands, registerCaptureCommands } from './commands/captureCommands';
 import { registerWalkthroughCommands } from './commands/walkthroughCommands';
+import { registerInsightCommands } from './commands/insightCommands';
+import { IsolationPanels, registerIsolationPanel } from './panels/isolationPanel';
+import { registerTopologyPanel, TopologyPanels } from './panels/topologyPanel';
+import { containerNode, interfaceNode, netnsNode } from './views/treePaths';
 import { HostSession, HostSessions } from './views/hostSessions';
 import { HostsTreeProvider } from './views/hostsTree';
 import { Node } from './views/treeNodes';
@@ -23,6 +27,8 @@ export interface NsExplorerApi {
   /** The hosts as the next window builds them from global state (for tests of restore after a reload). */
   sessionsFromState(): HostSessions;
   captures: CaptureCommands;
+  topology: TopologyPanels;
+  isolation: IsolationPanels;
 }
 
 export function activate(context: vscode.ExtensionContext): NsExplorerApi {
@@ -71,7 +77,31 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
     },
   });
 
+  const topology = registerTopologyPanel(context, {
+    extensionUri: context.extensionUri,
+    getSnapshot: (hostId) => sessions.get(hostId)?.snapshot,
+    onSnapshot: (listener) => sessions.onSnapshot(listener),
+    hostLabel: (hostId) => sessions.get(hostId)?.label ?? hostId,
+    revealNetns: async (hostId, inode, ifname) => {
+      const i = ifname ? sessions.get(hostId)?.index?.interfacesIn(inode).find((x) => x.name === ifname) : undefined;
+      await view.reveal(i ? interfaceNode(hostId, inode, i.ifindex) : netnsNode(hostId, inode), { select: true, focus: true, expand: true });
+    },
+    enterNetns: (hostId, inode) => vscode.commands.executeCommand('nsExplorer.enterNamespace', netnsNode(hostId, inode)),
+    pingFromNetns: (hostId, inode) => vscode.commands.executeCommand('nsExplorer.pingFromNamespace', netnsNode(hostId, inode)),
+  });
+  const isolation = registerIsolationPanel(context, {
+    extensionUri: context.extensionUri,
+    getSnapshot: (hostId) => sessions.get(hostId)?.snapshot,
+    onSnapshot: (listener) => sessions.onSnapshot(listener),
+    hostLabel: (hostId) => sessions.get(hostId)?.label ?? hostId,
+    revealContainer: async (hostId, ref) => {
+      const c = sessions.get(hostId)?.snapshot?.containers.find((x) => `${x.engine}:${x.id}` === ref);
+      if (c) await view.reveal(containerNode(hostId, c), { select: true, focus: true, expand: true });
+    },
+  });
+
   pidMapsRef.panels = pidMaps;
+  context.subscriptions.push(...registerInsightCommands({ sessions, topology, isolation }));
   context.subscriptions.push(...registerHostCommands(deps), ...registerWorkflowCommands(deps));
   const captures = registerCaptureCommands(deps);
   context.subscriptions.push(...captures.disposables, ...registerWalkthroughCommands(deps));
@@ -89,6 +119,8 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
     connect: (spec) => connectAndLoad(deps, spec),
     pidMaps,
     captures,
+    topology,
+    isolation,
     sessionsFromState: () => new HostSessions(context.secrets, context.globalState),
   };
 }

@@ -18,7 +18,14 @@ export interface RawInterface {
   atSuffix?: boolean;
   /** Text mode only: `ip -o addr` lines for this namespace, merged into its interfaces later. */
   addrLines?: string[];
+  /** A macvlan, ipvlan, vlan or vxlan: its lower device's ifindex, netnsid (another namespace) or name (this one). */
+  parentIndex?: number;
+  parentNetnsid?: number;
+  parentName?: string;
 }
+
+/** Kinds whose `link` is the lower device they sit on, not a peer. */
+export const LOWER_DEVICE_KINDS: ReadonlySet<string> = new Set(['macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'vlan', 'vxlan']);
 
 interface IpJsonLink {
   ifindex?: number;
@@ -31,7 +38,7 @@ interface IpJsonLink {
   address?: string;
   mtu?: number;
   master?: string;
-  linkinfo?: { info_kind?: string };
+  linkinfo?: { info_kind?: string; info_data?: { link?: string } };
   addr_info?: Array<{ family?: string; local?: string; prefixlen?: number; scope?: string }>;
 }
 
@@ -94,7 +101,14 @@ export function parseIpJson(inode: number, text: string): RawInterface[] {
       info.master = l.master;
     }
     const raw: RawInterface = { info };
-    if (l.link_index !== undefined) {
+    if (LOWER_DEVICE_KINDS.has(info.kind)) {
+      // vxlan names its lower device in info_data ("if3"); its own link_index is itself.
+      const vx = info.kind === 'vxlan' ? /^if(\d+)$/.exec(l.linkinfo?.info_data?.link ?? '') : null;
+      if (vx) raw.parentIndex = Number(vx[1]);
+      else if (l.link_index !== undefined && info.kind !== 'vxlan') raw.parentIndex = l.link_index;
+      else if (typeof l.link === 'string') raw.parentName = l.link;
+      if (raw.parentIndex !== undefined) raw.parentNetnsid = l.link_netnsid;
+    } else if (l.link_index !== undefined) {
       raw.peerIndex = l.link_index;
       raw.peerNetnsid = l.link_netnsid;
     } else if (typeof l.link === 'string') {
@@ -270,4 +284,35 @@ export function resolveVethPeers(raws: RawInterface[]): InterfaceInfo[] {
     }
   }
   return ifaces.map((r) => r.info);
+}
+
+/**
+ * Sets `link` (the lower device) of macvlan, ipvlan, vlan and vxlan interfaces. A lower device in the same
+ * namespace is named; one in another namespace is an ifindex there, found through the netnsids that the
+ * resolved veth pairs taught (namespace A calls namespace B by id N), else the only interface with that
+ * ifindex in another namespace. Run after resolveVethPeers, on the same raws.
+ */
+export function resolveLinkParents(raws: readonly RawInterface[]): void {
+  const ifaces = raws.filter((r) => !r.addrLines);
+  const key = (ns: number, x: number | string): string => `${ns}/${x}`;
+  const byIndex = new Map(ifaces.map((r) => [key(r.info.ns, r.info.ifindex), r.info]));
+  const byName = new Map(ifaces.map((r) => [key(r.info.ns, r.info.name), r.info]));
+  const nsids = new Map<string, number>();
+  for (const r of ifaces) {
+    if (r.info.peer && r.peerNetnsid !== undefined && r.peerNetnsid >= 0 && r.info.peer.ns !== r.info.ns) nsids.set(key(r.info.ns, r.peerNetnsid), r.info.peer.ns);
+  }
+  for (const r of ifaces) {
+    let parent: InterfaceInfo | undefined;
+    if (r.parentName !== undefined) parent = byName.get(key(r.info.ns, r.parentName));
+    else if (r.parentIndex !== undefined && r.parentNetnsid === undefined) parent = byIndex.get(key(r.info.ns, r.parentIndex));
+    else if (r.parentIndex !== undefined) {
+      const ns = nsids.get(key(r.info.ns, r.parentNetnsid ?? -1));
+      if (ns !== undefined) parent = byIndex.get(key(ns, r.parentIndex));
+      else {
+        const c = ifaces.filter((x) => x.info.ns !== r.info.ns && x.info.ifindex === r.parentIndex);
+        if (c.length === 1) parent = c[0].info;
+      }
+    }
+    if (parent && parent !== r.info) r.info.link = { ns: parent.ns, ifindex: parent.ifindex };
+  }
 }

@@ -7,6 +7,7 @@ import { StringDecoder } from 'string_decoder';
 import {
   CommandTimeout,
   ContainerInfo,
+  HostFacts,
   InterfaceInfo,
   NamespaceHolder,
   NamespaceInfo,
@@ -21,7 +22,8 @@ import {
 import { parseEngineSections, RawContainer } from './parseEngines';
 import { PROBE_FORMAT_VERSION } from './probeScript';
 import { Section, unescapeProbeText } from './probeText';
-import { parseNetnsSection, RawInterface, resolveVethPeers } from './parseInterfaces';
+import { parseNetnsSection, RawInterface, resolveLinkParents, resolveVethPeers } from './parseInterfaces';
+import { attachIsolation, parseIsolationSection } from './parseIsolation';
 
 export const DEFAULT_MAX_PROBE_BYTES = 64 * 1024 * 1024;
 /** The probe's first line: "@@nsx-probe FORMAT TOKEN" (probe.sh). */
@@ -538,6 +540,7 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
     }
   }
   const interfaces: InterfaceInfo[] = resolveVethPeers(rawIfaces);
+  resolveLinkParents(rawIfaces);
 
   if (!privileged) {
     warnings.push('The probe did not run as root: namespaces and containers of other users are hidden. Connect with sudo for the full picture.');
@@ -567,20 +570,24 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
   const upEnd = scope === 'tree' ? treeEndUptime ?? endUptime : endUptime;
   const probeMs = upEnd !== undefined && Number.isFinite(up0) && Number.isFinite(upEnd) ? Math.round((upEnd - up0) * 1000) : 0;
 
+  const host: HostFacts = {
+    hostname: hostKv.get('hostname') ?? '',
+    kernel: hostKv.get('kernel') ?? '',
+    uid,
+    privileged: privileged || (ctx.privileged === true && uid === 0),
+    probeMs,
+    scope,
+    takenAt: ctx.takenAt ?? Date.now(),
+    warnings,
+    ...(timeouts.length ? { timeouts } : {}),
+    ...(timeouts.length || ipSkipped || ctx.cutShort ? { partial: true } : {}),
+  };
+  // Per container init: capabilities, seccomp, LSM label, id maps, mountinfo (the isolation report).
+  const isolation = sections.find((x) => x.name === 'isolation');
+  if (isolation) attachIsolation(parseIsolationSection(isolation.lines), host, containers);
   return {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
-    host: {
-      hostname: hostKv.get('hostname') ?? '',
-      kernel: hostKv.get('kernel') ?? '',
-      uid,
-      privileged: privileged || (ctx.privileged === true && uid === 0),
-      probeMs,
-      scope,
-      takenAt: ctx.takenAt ?? Date.now(),
-      warnings,
-      ...(timeouts.length ? { timeouts } : {}),
-      ...(timeouts.length || ipSkipped || ctx.cutShort ? { partial: true } : {}),
-    },
+    host,
     processes,
     namespaces,
     containers,

@@ -1073,6 +1073,57 @@ job_procs() {
   exec 3>&-
 }
 
+# ------------------------------------------------------------------- isolation (scope full)
+# What the isolation report needs, per container init and never per process: the children of the
+# verified engine processes ($trusted: shims, conmons, nspawns, LXC monitors; the kernel's
+# /proc/PID/task/TID/children), at most 300 of them. For each, one awk prints "PID KEY VALUE" lines:
+# status (the Cap* sets, NoNewPrivs, Seccomp, Seccomp_filters, as the kernel prints them), attr (the LSM
+# label), uid_map, gid_map (up to 5 lines each) and mnt: "ROOT MOUNTPOINT OPTIONS FSTYPE" of the mounts
+# that tell something (all but the tmpfs, devpts, mqueue and overlay mounts outside /, /proc and /sys, and but
+# the first cgroup mount, when it is writable), up to 100 ("mnt-cut N" gives the count), as mountinfo
+# escapes them (no space inside a field). Every value but the kernel's numbers is escaped (ESC_AWK). Host
+# lines first: the probe's own bounding set and cap_last_cap. attr/current is read only when the probe's
+# own can be (mawk ends on the EINVAL of a host without an LSM).
+ISO_AWK='
+BEGIN { escinit(); n = 0
+  k = split(tr, T, " "); for (i = 1; i <= k; i++) TR[T[i]] = 1
+  for (i = 1; i < ARGC; i++) { f = ARGV[i]
+    while ((getline l < f) > 0) { m = split(l, C, " ")
+      for (j = 1; j <= m; j++) { c = C[j]; if (c ~ /^[0-9]+$/ && !(c in TR) && !(c in SEEN) && n < 300) { SEEN[c] = 1; L[++n] = c } } }
+    close(f) }
+  f = "/proc/" self "/status"
+  while ((getline l < f) > 0) if (l ~ /^CapBnd:/) { sub(/^CapBnd:[ \t]*/, "", l); print "host capbnd " esc(l) }
+  close(f)
+  f = "/proc/sys/kernel/cap_last_cap"; if ((getline l < f) > 0) print "host lastcap " esc(l); close(f)
+  for (i = 1; i <= n; i++) { p = L[i]
+    f = "/proc/" p "/status"
+    while ((getline l < f) > 0) if (l ~ /^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|Seccomp_filters):/) { sub(/:[ \t]*/, " ", l); print p " status " esc(l) }
+    close(f)
+    if (lsm) { f = "/proc/" p "/attr/current"; if ((getline l < f) > 0) print p " attr " esc(substr(l, 1, 256)); close(f) }
+    for (x = 0; x < 2; x++) { f = "/proc/" p (x ? "/gid_map" : "/uid_map"); c = 0
+      while (c < 5 && (getline l < f) > 0) { c++; print p (x ? " gid_map " : " uid_map ") esc(l) }
+      close(f) }
+    f = "/proc/" p "/mountinfo"; c = 0; cg = 0
+    while ((getline l < f) > 0) { k = split(l, F, " "); for (j = 7; j < k && F[j] != "-"; j++) ; t = F[j + 1]; mp = F[5]
+      if (mp != "/" && t ~ /^(tmpfs|devpts|mqueue|overlay|shm)$/ && mp !~ /^\/(proc|sys)\//) continue
+      if (t ~ /^cgroup/ && (cg++ || F[6] !~ /(^|,)rw(,|$)/)) continue
+      if (++c <= 100) print p " mnt " esc(substr(F[4] " " mp " " F[6] " " t, 1, 600)) }
+    close(f); if (c > 100) print p " mnt-cut " c }
+  exit }
+'
+job_isolation() {
+  have awk || return 0
+  cf=
+  for p in $trusted; do
+    for f in /proc/$p/task/*/children; do [ -r "$f" ] && cf="$cf $f"; done
+  done
+  lsm=0
+  { read -r _l </proc/$self/attr/current && lsm=1; } 2>/dev/null
+  say "${M}isolation"
+  # shellcheck disable=SC2086
+  awk -v self=$self -v tr="$trusted" -v lsm=$lsm "$ESC_AWK$ISO_AWK" $cf 2>/dev/null
+}
+
 # ---------------------------------------------------------------------------------------- main
 # Everything runs in order, straight to stdout, but for lsns in scope full: on small VMs, commands that
 # start processes side by side cost more CPU than they save (two ip -n workers were slower than one).
@@ -1092,6 +1143,7 @@ run_main() {
   eng_docker_cli
   job_nets
   job_cli
+  job_isolation
 }
 if [ "$scope" != tree ]; then
   job_lsns 2>/dev/null | { run_main >&3 3>&-; cat; } 3>&1

@@ -28,6 +28,9 @@ export interface HostFacts {
   takenAt: number;
   /** What the probe could not see, in words the UI shows. */
   warnings: string[];
+  /** The probe's own capability bounding set (hex) and /proc/sys/kernel/cap_last_cap: "all capabilities" here. */
+  capBnd?: string;
+  capLastCap?: number;
   /** Commands on the host that ran out of their time budget and were stopped (their data is missing). */
   timeouts?: CommandTimeout[];
   /**
@@ -113,6 +116,46 @@ export interface ContainerInfo {
   /** VM-sandboxed runtime (kata, gVisor): processes not visible on the host. */
   sandboxed?: boolean;
   runtime?: string;
+  /** What the isolation report reads of the init process (probe section @@isolation); absent when not read. */
+  security?: ProcessSecurity;
+}
+
+/** One line of uid_map or gid_map: `count` ids from `inside` map to `outside` on the host. */
+export interface IdMapEntry {
+  inside: number;
+  outside: number;
+  count: number;
+}
+
+/** A mount of /proc/PID/mountinfo (those that tell something about isolation), kernel escapes undone. */
+export interface MountEntry {
+  /** Path inside the mounted filesystem that is mounted (a bind mount's source within its filesystem). */
+  root: string;
+  mountPoint: string;
+  /** Per-mount options (`ro`, `nosuid`, ...). */
+  options: string[];
+  fstype: string;
+}
+
+/** The security facts of one process, as /proc prints them. */
+export interface ProcessSecurity {
+  /** Capability sets as the kernel's hex masks (`CapEff`, `CapBnd`, ...). */
+  capEff?: string;
+  capPrm?: string;
+  capBnd?: string;
+  capInh?: string;
+  capAmb?: string;
+  noNewPrivs?: boolean;
+  /** 0 disabled, 1 strict, 2 filter. */
+  seccomp?: number;
+  seccompFilters?: number;
+  /** /proc/PID/attr/current: the AppArmor profile or SELinux context; absent without an LSM. */
+  lsmLabel?: string;
+  uidMap?: IdMapEntry[];
+  gidMap?: IdMapEntry[];
+  mounts?: MountEntry[];
+  /** The number of such mounts when more than the probe prints (100). */
+  mountsTotal?: number;
 }
 
 export interface NetnsInfo {
@@ -143,6 +186,8 @@ export interface InterfaceInfo {
   addresses: AddressInfo[];
   /** For a veth: its peer's namespace inode and ifindex, when resolved. */
   peer?: { ns: number; ifindex: number };
+  /** For a macvlan, ipvlan, vlan or vxlan: the lower device it sits on (namespace inode, ifindex), when found. */
+  link?: { ns: number; ifindex: number };
 }
 
 export interface Snapshot {

@@ -85,7 +85,9 @@ interface EnterOutcome {
 function realContainers(lab: LabEnv): RealContainer[] {
   const out: RealContainer[] = [];
   for (const [name, c] of Object.entries(lab.docker.containers)) {
-    if (c.pid && c.status === 'running') {
+    // A --pid host container (lab-hostpid, for the isolation report) has the host's PID 1 inside: the
+    // landing check below reads a container's own PID 1.
+    if (c.pid && c.status === 'running' && fs.readlinkSync(`/proc/${c.pid}/ns/pid`) !== fs.readlinkSync('/proc/self/ns/pid')) {
       out.push({ name, engine: 'docker', pid: c.pid });
     }
   }

@@ -481,6 +481,19 @@ start_containers() {
   nsenter -t "$c1" -n ip link set nsxc1 up
 }
 
+# Containers the isolation report classifies (test/lab/isolation.test.ts): one risky setting each. lab-c1
+# is the plain one. All on the busybox image, all removed with the others by lab_down. The privileged one
+# is podman's (start_podman): docker's --privileged asks runc for every capability the kernel knows, and
+# root here lacks CAP_SYS_RESOURCE; podman's asks for root's own bounding set.
+start_isolation_containers() {
+  docker run -d -q --name lab-hostnet --network host "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
+  docker run -d -q --name lab-hostpid --network none --pid host "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
+  docker run -d -q --name lab-sysadmin --network none --cap-add SYS_ADMIN "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
+  docker run -d -q --name lab-sock --network none -v "$DOCKER_SOCK:/var/run/docker.sock" "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
+  docker run -d -q --name lab-ro --network none --read-only "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
+  docker run -d -q --name lab-nnp --network none --security-opt no-new-privileges "$IMAGE" sleep "$SLEEP_SECS" >/dev/null
+}
+
 PODMAN_SKIPPED=
 start_podman() {
   if ! command -v podman >/dev/null; then PODMAN_SKIPPED="podman is not installed"; return 0; fi
@@ -506,6 +519,9 @@ start_podman() {
       --ulimit nofile=4096:4096 --ulimit nproc=4096:4096 "localhost/$IMAGE" sleep "$SLEEP_SECS" \
       >>"$LAB_DIR/podman.log" 2>&1; then
       echo "$rt" >"$LAB_DIR/podman/runtime"
+      timeout 60 "${PODMAN[@]}" run -d --name lab-priv --hostname lab-priv --network none --privileged \
+        --ulimit nofile=4096:4096 --ulimit nproc=4096:4096 "localhost/$IMAGE" sleep "$SLEEP_SECS" >>"$LAB_DIR/podman.log" 2>&1 ||
+        log "up: podman lab-priv (--privileged) failed: $(tail -n1 "$LAB_DIR/podman.log")"
       return 0
     fi
     err+="${err:+; }$rt: $(tail -n1 "$LAB_DIR/podman.log")"
@@ -686,10 +702,15 @@ write_lab_json() {
     local f flags="" pf
     pf=$("${PODMAN[@]}" inspect -f '{{.Id}} {{.State.Pid}} {{.State.Status}}' lab-p1)
     for f in "${PODMAN[@]:1}"; do flags+="${flags:+, }$(json_str "$f")"; done
+    local p2="" q
+    if q=$("${PODMAN[@]}" inspect -f '{{.Id}} {{.State.Pid}} {{.State.Status}}' lab-priv 2>/dev/null); then
+      set -- $q
+      p2=", \"lab-priv\": { \"id\": \"$1\", \"pid\": $2, \"status\": \"$3\", \"hostname\": \"lab-priv\", \"network\": \"none\", \"privileged\": true }"
+    fi
     set -- $pf
     podman_json="{ \"flags\": [ $flags ], \"root\": \"$PODMAN_ROOT\", \"storageDriver\": \"$(cat "$LAB_DIR/podman/driver")\",
     \"image\": \"localhost/$IMAGE\",
-    \"containers\": { \"lab-p1\": { \"id\": \"$1\", \"pid\": $2, \"status\": \"$3\", \"hostname\": \"lab-p1\", \"network\": \"none\" } } }"
+    \"containers\": { \"lab-p1\": { \"id\": \"$1\", \"pid\": $2, \"status\": \"$3\", \"hostname\": \"lab-p1\", \"network\": \"none\" }$p2 } }"
   fi
   cat >"$out" <<EOF
 {
@@ -750,7 +771,13 @@ write_lab_json() {
       $(container lab-c1 default),
       $(container lab-c2 container:lab-c1),
       $(container lab-none none),
-      $(container lab-stopped none)$([[ -n $GVISOR_SKIPPED ]] || printf ',\n      %s' "$(container lab-gvisor none)")
+      $(container lab-stopped none)$([[ -n $GVISOR_SKIPPED ]] || printf ',\n      %s' "$(container lab-gvisor none)"),
+      $(container lab-hostnet host),
+      $(container lab-hostpid none),
+      $(container lab-sysadmin none),
+      $(container lab-sock none),
+      $(container lab-ro none),
+      $(container lab-nnp none)
     }
   },
   "podman": $podman_json,
@@ -831,6 +858,7 @@ lab_up() {
   step start_inner_sshd
   step make_nested
   step start_containers
+  step start_isolation_containers
   step start_podman
   step start_ctr
   step start_nspawn

@@ -91,7 +91,7 @@ export interface LabEnv {
     storageDriver: string;
     bridge: { name: string; address: string };
     image: string;
-    containers: Record<'lab-c1' | 'lab-c2' | 'lab-none' | 'lab-stopped', LabContainer>;
+    containers: Record<'lab-c1' | 'lab-c2' | 'lab-none' | 'lab-stopped', LabContainer> & Record<string, LabContainer>;
   };
   podman: LabPodman | { skipped: string };
   netns: Record<'nsx_a' | 'nsx_b' | 'nsx_ssh', { inode: number; holderPid: number | null }>;
@@ -108,7 +108,8 @@ export interface LabPodman {
   root: string;
   storageDriver: string;
   image: string;
-  containers: Record<'lab-p1', LabContainer>;
+  /** lab-priv: --privileged (absent when that run failed). */
+  containers: Record<'lab-p1', LabContainer> & { 'lab-priv'?: LabContainer & { privileged: true } };
 }
 
 export function labDir(): string {
