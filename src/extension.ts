@@ -88,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): NsExplorerApi {
     },
     enterNetns: (hostId, inode) => vscode.commands.executeCommand('nsExplorer.enterNamespace', netnsNode(hostId, inode)),
     pingFromNetns: (hostId, inode) => vscode.commands.executeCommand('nsExplorer.pingFromNamespace', netnsNode(hostId, inode)),
+    captureNetns: (hostId, inode, ifname) => vscode.commands.executeCommand('nsExplorer.capturePackets', netnsNode(hostId, inode), ifname ? { iface: ifname } : undefined),
   });
   const isolation = registerIsolationPanel(context, {
     extensionUri: context.extensionUri,

@@ -27,6 +27,8 @@ export interface TopologyPanelDeps {
   /** Runs Enter Namespace / Ping from Namespace on the network namespace. */
   enterNetns(hostId: string, inode: number): unknown;
   pingFromNetns(hostId: string, inode: number): unknown;
+  /** Capture Packets in that namespace, on `ifname` when given (else the command asks). */
+  captureNetns(hostId: string, inode: number, ifname?: string): unknown;
 }
 
 export class TopologyPanel implements vscode.Disposable {
@@ -145,6 +147,18 @@ export class TopologyPanel implements vscode.Disposable {
       case 'export':
         void this.export(m.format, m.data);
         return;
+      case 'captureEdge': {
+        // Only an edge the panel showed, and an end in a network namespace that can be entered.
+        const e = this.lastPostedModel?.edges.find((x) => x.id === m.edgeId);
+        const end = e && (m.end === 'source' ? e.sourceEnd : e.targetEnd);
+        const n = e && this.shownNode(m.end === 'source' ? e.source : e.target);
+        if (!e || !end || !n || n.kind !== 'netns' || !n.enterable) return;
+        void Promise.resolve()
+          .then(() => this.deps.captureNetns(this.hostId, n.inode, end.name))
+          .catch((err: unknown) => this.showError(vscode.l10n.t('Could not act on {0} on {1}: {2}', end.name, this.hostLabel(), err instanceof Error ? err.message : String(err))));
+        return;
+      }
+      case 'capturePackets':
       case 'revealInSidebar':
       case 'enterNamespace':
       case 'pingFromNamespace': {
@@ -154,7 +168,8 @@ export class TopologyPanel implements vscode.Disposable {
         const act = () =>
           m.type === 'revealInSidebar' ? this.deps.revealNetns(this.hostId, n.inode, n.kind === 'bridge' ? n.label : undefined)
             : m.type === 'enterNamespace' ? this.deps.enterNetns(this.hostId, n.inode)
-              : this.deps.pingFromNetns(this.hostId, n.inode);
+              : m.type === 'capturePackets' ? this.deps.captureNetns(this.hostId, n.inode)
+                : this.deps.pingFromNetns(this.hostId, n.inode);
         void Promise.resolve().then(act).catch((err: unknown) =>
           this.showError(vscode.l10n.t('Could not act on {0} on {1}: {2}', n.label, this.hostLabel(), err instanceof Error ? err.message : String(err))));
         return;

@@ -16,6 +16,9 @@ export type TopologyWebviewMessage =
   | { type: 'revealInSidebar'; nodeId: string }
   | { type: 'enterNamespace'; nodeId: string }
   | { type: 'pingFromNamespace'; nodeId: string }
+  /** Capture Packets in a node's namespace (any interface, asked), or on one end of an edge. */
+  | { type: 'capturePackets'; nodeId: string }
+  | { type: 'captureEdge'; edgeId: string; end: 'source' | 'target' }
   | { type: 'copyText'; text: string }
   /** SVG as its text, PNG as base64; the panel asks where to save it. */
   | { type: 'export'; format: 'svg' | 'png'; data: string };
@@ -47,7 +50,9 @@ export function isTopologyWebviewMessage(v: unknown): v is TopologyWebviewMessag
     case 'ready': return true;
     case 'revealInSidebar':
     case 'enterNamespace':
-    case 'pingFromNamespace': return isId(v.nodeId);
+    case 'pingFromNamespace':
+    case 'capturePackets': return isId(v.nodeId);
+    case 'captureEdge': return isId(v.edgeId) && (v.end === 'source' || v.end === 'target');
     case 'copyText': return typeof v.text === 'string' && v.text.length > 0 && v.text.length <= 4096;
     case 'export': return (v.format === 'svg' || v.format === 'png') && typeof v.data === 'string' && v.data.length > 0 && v.data.length <= MAX_EXPORT_CHARS;
     default: return false;

@@ -153,6 +153,34 @@ describe('Topology and isolation report on the lab host', function () {
     await wb.screenshot('topology-enter.png');
   });
 
+  it('captures packets on one end of a veth from the edge\u2019s context menu, and stops leaving no tcpdump', async () => {
+    await wb.runCommand('Namespaces: Show Network Topology');
+    const frame = wb.webviewFrame();
+    const end = frame.locator('g.edge tspan.end-name', { hasText: /^nsxa0$/ }).first();
+    await end.waitFor({ timeout: 30_000 });
+    await end.click({ button: 'right' });
+    await frame.locator('.context-menu .menu-item', { hasText: 'Capture Packets on nsxa0' }).click();
+    // The filter question (empty: everything), then the capture's own terminal.
+    const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ timeout: 20_000 });
+    await wb.page.keyboard.press('Enter');
+    const tcpdumps = () => fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+      try {
+        const argv = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+        return /(^|\/)tcpdump$/.test(argv[0]) && argv.includes('nsxa0');
+      } catch {
+        return false;
+      }
+    });
+    let running: string[] = [];
+    for (const t0 = Date.now(); Date.now() - t0 < 20_000 && running.length === 0; await wb.page.waitForTimeout(200)) running = tcpdumps();
+    assert.ok(running.length > 0, 'tcpdump runs on nsxa0 in nsx_a');
+    await wb.screenshot('topology-capture.png');
+    await wb.runCommand('Namespaces: Stop Capture');
+    for (const t0 = Date.now(); Date.now() - t0 < 20_000 && running.length > 0; await wb.page.waitForTimeout(200)) running = tcpdumps();
+    assert.deepStrictEqual(running, [], 'no tcpdump is left after Stop Capture');
+  });
+
   it('flags the privileged and the host-network containers in the isolation report', async () => {
     await wb.runCommand('Namespaces: Show Isolation Report');
     const frame = wb.webviewFrame();

@@ -327,6 +327,7 @@ function render(): void {
     }
     g.addEventListener('pointerenter', (ev) => hover(e.id, ev));
     g.addEventListener('pointerleave', () => hover(undefined));
+    g.addEventListener('contextmenu', (ev) => { ev.preventDefault(); ev.stopPropagation(); openEdgeMenu(e.id, ev.clientX, ev.clientY); });
     edgeLayer.append(g);
     edgeEls.set(e.id, { g, lines: [hit, line], labels });
   }
@@ -599,6 +600,7 @@ function openMenu(id: string, clientX: number, clientY: number): void {
   };
   item('Enter Namespace', 'terminal', actionable && n.enterable === true, () => vscode.postMessage({ type: 'enterNamespace', nodeId: id }));
   item('Ping from Namespace', 'radio-tower', actionable && n.enterable === true, () => vscode.postMessage({ type: 'pingFromNamespace', nodeId: id }));
+  item('Capture Packets…', 'record', n.kind === 'netns' && n.enterable === true, () => vscode.postMessage({ type: 'capturePackets', nodeId: id }));
   item('Reveal in Sidebar', 'list-tree', actionable, () => vscode.postMessage({ type: 'revealInSidebar', nodeId: id }));
   menu.append(el('div', 'menu-separator'));
   if (n.inode !== undefined) item('Copy Inode', 'copy', true, () => vscode.postMessage({ type: 'copyText', text: String(n.inode) }));
@@ -611,6 +613,30 @@ function openMenu(id: string, clientX: number, clientY: number): void {
   menu.style.top = `${Math.max(0, y)}px`;
   (menu.querySelector('button:not([disabled])') as HTMLButtonElement | null)?.focus();
 }
+/** An edge's menu: Capture Packets on either end that sits in a namespace one can enter. */
+function openEdgeMenu(id: string, clientX: number, clientY: number): void {
+  const e = edgeById.get(id);
+  if (!e) return;
+  tooltip.hidden = true;
+  menu.replaceChildren();
+  for (const [end, at, side] of [[e.sourceEnd, e.source, 'source'], [e.targetEnd, e.target, 'target']] as const) {
+    const n = nodeById.get(at);
+    if (!end) continue;
+    const b = el('button', 'menu-item');
+    b.type = 'button';
+    b.setAttribute('role', 'menuitem');
+    b.disabled = !(n && n.kind === 'netns' && n.enterable === true);
+    b.append(icon('record'), el('span', undefined, `Capture Packets on ${displayText(end.name)} (${displayText(n?.label ?? at)})`));
+    b.addEventListener('click', () => { closeMenu(); vscode.postMessage({ type: 'captureEdge', edgeId: id, end: side }); });
+    menu.append(b);
+  }
+  if (menu.childElementCount === 0) return;
+  menu.hidden = false;
+  const r = stage.getBoundingClientRect();
+  menu.style.left = `${Math.max(0, Math.min(clientX - r.left, r.width - menu.offsetWidth - 4))}px`;
+  menu.style.top = `${Math.max(0, Math.min(clientY - r.top, r.height - menu.offsetHeight - 4))}px`;
+}
+
 function closeMenu(): void {
   if (menu.hidden) return;
   menu.hidden = true;

@@ -5,10 +5,10 @@ import { panelHtml } from '../../../src/panels/panelHtml';
 
 describe('topology and isolation panels: what each side accepts', () => {
   it('takes only well-formed webview requests of the topology panel', () => {
-    for (const ok of [{ type: 'ready' }, { type: 'revealInSidebar', nodeId: 'net:1' }, { type: 'enterNamespace', nodeId: 'br:1:x' }, { type: 'pingFromNamespace', nodeId: 'net:2' }, { type: 'copyText', text: '10.200.1.1/24' }, { type: 'export', format: 'svg', data: '<svg/>' }, { type: 'export', format: 'png', data: 'iVBOR' }]) {
+    for (const ok of [{ type: 'ready' }, { type: 'revealInSidebar', nodeId: 'net:1' }, { type: 'enterNamespace', nodeId: 'br:1:x' }, { type: 'pingFromNamespace', nodeId: 'net:2' }, { type: 'capturePackets', nodeId: 'net:2' }, { type: 'captureEdge', edgeId: 'veth:1:2', end: 'source' }, { type: 'captureEdge', edgeId: 'veth:1:2', end: 'target' }, { type: 'copyText', text: '10.200.1.1/24' }, { type: 'export', format: 'svg', data: '<svg/>' }, { type: 'export', format: 'png', data: 'iVBOR' }]) {
       assert.ok(isTopologyWebviewMessage(ok), JSON.stringify(ok));
     }
-    for (const bad of [null, [], 'ready', { type: 'run', argv: ['sh'] }, { type: 'enterNamespace' }, { type: 'enterNamespace', nodeId: '' }, { type: 'enterNamespace', nodeId: 'x'.repeat(513) }, { type: 'export', format: 'pdf', data: 'x' }, { type: 'export', format: 'svg', data: '' }, { type: 'export', format: 'svg', data: 'x'.repeat(MAX_EXPORT_CHARS + 1) }, { type: 'copyText', text: 7 }]) {
+    for (const bad of [null, [], 'ready', { type: 'run', argv: ['sh'] }, { type: 'enterNamespace' }, { type: 'enterNamespace', nodeId: '' }, { type: 'enterNamespace', nodeId: 'x'.repeat(513) }, { type: 'export', format: 'pdf', data: 'x' }, { type: 'export', format: 'svg', data: '' }, { type: 'export', format: 'svg', data: 'x'.repeat(MAX_EXPORT_CHARS + 1) }, { type: 'copyText', text: 7 }, { type: 'captureEdge', edgeId: 'veth:1:2' }, { type: 'captureEdge', edgeId: 'veth:1:2', end: 'both' }, { type: 'capturePackets' }]) {
       assert.ok(!isTopologyWebviewMessage(bad), JSON.stringify(bad)?.slice(0, 80));
     }
     assert.ok(isTopologyExtensionMessage({ type: 'init', hostId: 'h', hostLabel: 'h', takenAt: 1, model: { title: 't', header: '', nodes: [], edges: [], warnings: [] } }));
