@@ -12,6 +12,7 @@ const fs = require('fs');
 const http = require('http');
 const net = require('net');
 const path = require('path');
+const { withInstallLock } = require('./installLock');
 
 const ROOT = path.resolve(__dirname, '..');
 const CACHE_DIR = path.join(ROOT, '.vscode-test');
@@ -110,6 +111,14 @@ function node24Env(extra) {
  * A marker file is written only after success, so an interrupted install is redone, not trusted.
  */
 function ensureCodeServer() {
+  if (isComplete(NODE_DIR) && isComplete(CODE_SERVER_DIR) && fs.existsSync(CODE_SERVER_ENTRY)) {
+    return { node: NODE_BIN, entry: CODE_SERVER_ENTRY, version: CODE_SERVER_VERSION };
+  }
+  // Two installs at once (two test runs, a demo beside a test) would write the same folders: one waits.
+  return withInstallLock(CACHE_DIR, installCodeServer, { log });
+}
+
+function installCodeServer() {
   if (isComplete(NODE_DIR) && isComplete(CODE_SERVER_DIR) && fs.existsSync(CODE_SERVER_ENTRY)) {
     return { node: NODE_BIN, entry: CODE_SERVER_ENTRY, version: CODE_SERVER_VERSION };
   }
