@@ -14,7 +14,7 @@ const only = args.flatMap((a, i) => (a === '--only' ? [args[i + 1]] : []));
 const want = (layer) => only.length === 0 || only.includes(layer);
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-test-'));
-const totals = { passed: 0, failed: 0, skipped: 0 };
+const totals = { passed: 0, failed: 0, skipped: 0, retried: 0 };
 const summary = [];
 let labUp = false;
 
@@ -51,7 +51,9 @@ function layer(name, cmd, argv, env = {}) {
   totals.passed += r.passed;
   totals.failed += r.failed;
   totals.skipped += r.pending || 0;
-  summary.push(`${name} layer (${r.passed} passed, ${r.failed} failed${r.pending ? `, ${r.pending} skipped` : ''})${r.crashed ? ` runner exited ${status}` : ''}`);
+  const retried = r.retried && r.retried.length ? `, ${r.retried.length} of them after a retry` : '';
+  summary.push(`${name} layer (${r.passed} passed${retried}, ${r.failed} failed${r.pending ? `, ${r.pending} skipped` : ''})${r.crashed ? ` runner exited ${status}` : ''}`);
+  totals.retried += r.retried ? r.retried.length : 0;
   // The closing lines name each failure, so the end of a long log says what failed and why.
   for (const f of r.failures || []) {
     summary.push(`  ✗ ${f.title}: ${String(f.error).split('\n')[0].slice(0, 400)}`);
@@ -172,6 +174,6 @@ try {
   }
   fs.rmSync(resultsDir, { recursive: true, force: true });
   process.stdout.write('\n' + summary.map((s) => `  ${s}`).join('\n') + '\n');
-  process.stdout.write(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`);
+  process.stdout.write(`${totals.passed} passed${totals.retried ? `, ${totals.retried} of them after a retry` : ''}, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`);
   process.exitCode = totals.failed > 0 ? 1 : 0;
 }

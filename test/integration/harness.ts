@@ -86,6 +86,8 @@ export interface TestResults {
   pending: number;
   skipped: number;
   failures: { title: string; error: string }[];
+  /** Tests that passed only after a retry (e2e), by full title. */
+  retried?: string[];
   durationMs?: number;
 }
 
@@ -105,5 +107,6 @@ export function writeResults(file: string, results: TestResults): void {
 /** The plain closing line CI reads: "N passed, N failed, N skipped". */
 /** A layer's own count; worded so that only npm test's final line reads as the run's closing line. */
 export function summaryLine(layer: string, r: TestResults): string {
-  return `[${layer}] layer total (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped)`;
+  const retried = r.retried?.length ? `, ${r.retried.length} of them after a retry` : '';
+  return `[${layer}] layer total (${r.passed} passed${retried}, ${r.failed} failed, ${r.skipped} skipped)`;
 }
