@@ -69,6 +69,19 @@ export class SnapshotIndex {
     return this.procsByNs.get(`${type}:${inode}`) ?? [];
   }
 
+  /**
+   * Whether a namespace can be entered: a process is in it (nsenter -t), a bind mount keeps it (nsenter
+   * --TYPE=PATH), or, for a network namespace, it has a name (ip netns exec). One rule for the tree's
+   * menus, the topology's and the commands.
+   */
+  canEnter(type: NsType, inode: number): boolean {
+    return (
+      this.processesIn(type, inode).length > 0 ||
+      (this.namespace(type, inode)?.nsfsPaths.length ?? 0) > 0 ||
+      (type === 'net' && this.snapshot.netns.some((n) => n.inode === inode))
+    );
+  }
+
   interfacesIn(netInode: number): InterfaceInfo[] {
     return this.ifacesByNs.get(netInode) ?? [];
   }

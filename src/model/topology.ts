@@ -118,7 +118,6 @@ export function buildTopology(index: SnapshotIndex, hostLabel = index.snapshot.h
   for (const i of s.interfaces) inodes.add(i.ns);
 
   for (const inode of inodes) {
-    const ns = index.namespace('net', inode);
     const ifaces = index.interfacesIn(inode);
     const isHost = index.isInitial('net', inode);
     const named = s.netns.filter((n) => n.inode === inode).map((n) => n.name).sort();
@@ -147,7 +146,7 @@ export function buildTopology(index: SnapshotIndex, hostLabel = index.snapshot.h
       holders,
       addresses,
       interfaces: ifaces.map((i) => ({ ifindex: i.ifindex, name: i.name, kind: i.kind, state: i.state, addresses: addressesOf(i), ...(i.master ? { master: i.master } : {}) })),
-      enterable: procs.length > 0 || named.length > 0 || (ns?.nsfsPaths.length ?? 0) > 0,
+      enterable: index.canEnter('net', inode),
       search: [label, `net:[${inode}]`, String(inode), ...holders.map((h) => h.name), ...ifaces.map((i) => i.name), ...ifaces.flatMap(addressesOf)].join(' ').toLowerCase(),
     };
     if (isHost) node.isHost = true;

@@ -465,8 +465,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     if (ns?.parent) md.appendMarkdown(`- parent: ${ns.parent}\n`);
     if (ns?.owner) md.appendMarkdown(`- owner user namespace: ${ns.owner}\n`);
     item.tooltip = md;
-    const enterable = procs > 0 || (ns?.nsfsPaths.length ?? 0) > 0;
-    item.contextValue = contextValue({ kind: 'namespace', flags: [node.type, enterable ? 'enterable' : 'unreachable'] });
+    item.contextValue = contextValue({ kind: 'namespace', flags: [node.type, index.canEnter(node.type, node.inode) ? 'enterable' : 'unreachable'] });
     return item;
   }
 
@@ -486,9 +485,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     if (containers.length) md.appendMarkdown(`- containers: ${mdText(containers.join(', '))}\n`);
     for (const i of ifaces) md.appendMarkdown(`- ${mdText(this.ifaceSummary(index, i))}\n`);
     item.tooltip = md;
-    const ns = index.namespace('net', node.inode);
-    const enterable = procs > 0 || named.length > 0 || (ns?.nsfsPaths.length ?? 0) > 0;
-    item.contextValue = contextValue({ kind: 'netns', flags: [kind, enterable ? 'enterable' : 'unreachable'] });
+    item.contextValue = contextValue({ kind: 'netns', flags: [kind, index.canEnter('net', node.inode) ? 'enterable' : 'unreachable'] });
     return item;
   }
 
