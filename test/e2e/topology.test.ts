@@ -156,9 +156,11 @@ describe('Topology and isolation report on the lab host', function () {
   it('captures packets on one end of a veth from the edge\u2019s context menu, and stops leaving no tcpdump', async () => {
     await wb.runCommand('Namespaces: Show Network Topology');
     const frame = wb.webviewFrame();
-    const end = frame.locator('g.edge tspan.end-name', { hasText: /^nsxa0$/ }).first();
-    await end.waitFor({ timeout: 30_000 });
-    await end.click({ button: 'right' });
+    // The veth between nsx_a and nsx_b: its wide, invisible hit line takes the right-click (labels do not).
+    const edge = frame.locator('g.edge', { has: frame.locator('tspan.end-name', { hasText: /^nsxa0$/ }) }).first();
+    await edge.waitFor({ timeout: 30_000 });
+    // A horizontal line's box has no height, so Playwright calls it invisible: click its middle anyway.
+    await edge.locator('path.edge-hit').click({ button: 'right', force: true });
     await frame.locator('.context-menu .menu-item', { hasText: 'Capture Packets on nsxa0' }).click();
     // The filter question (empty: everything), then the capture's own terminal.
     const input = wb.page.locator('.quick-input-widget .quick-input-box input');
