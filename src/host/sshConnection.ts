@@ -41,6 +41,8 @@ import {
 import { Logger, SecretScope } from './log';
 import { displayText } from '../model/displayText';
 import { decidePrivilege, fixedSudoPassword, forgetPrivilege, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
+import { ProxyProcess, startProxyCommand } from './proxyCommand';
+import { agentSocketFor } from './platformPaths';
 import { ResolvedHost } from './sshConfig';
 
 export type HostKeyChoice = 'remember' | 'once' | 'cancel';
@@ -90,6 +92,8 @@ export interface SshConnectionOptions {
 interface Hop {
   client: Client;
   target: ResolvedHost;
+  /** The first hop's ProxyCommand, killed with the connection. */
+  proxy?: ProxyProcess;
 }
 
 const RECONNECT_MAX_ATTEMPTS = 40;
@@ -164,7 +168,11 @@ export class SshConnection implements HostConnection {
     }
     const chain = [...this.options.target.proxyJump, this.options.target];
     const hops: Hop[] = [];
-    const cancelSub = token?.onCancellationRequested(() => hops.forEach((h) => h.client.end()));
+    let proxy: ProxyProcess | undefined;
+    const cancelSub = token?.onCancellationRequested(() => {
+      hops.forEach((h) => h.client.end());
+      proxy?.kill();
+    });
     try {
       let sock: NodeJS.ReadableStream | undefined;
       for (let i = 0; i < chain.length; i++) {
@@ -172,8 +180,21 @@ export class SshConnection implements HostConnection {
         if (token?.isCancellationRequested) {
           throw new ConnectionError(`Connecting to ${this.label} was cancelled.`, 'cancelled');
         }
-        const client = await this.connectHop(target, sock, i === chain.length - 1);
-        hops.push({ client, target });
+        if (i === 0 && target.proxyCommand !== null) {
+          proxy = startProxyCommand(target.proxyCommand, this.log);
+          sock = proxy.sock;
+        }
+        let client: Client;
+        try {
+          client = await this.connectHop(target, sock, i === chain.length - 1);
+        } catch (e) {
+          // A ProxyCommand that failed explains the failure better than ssh2's "connection lost".
+          const why = i === 0 && proxy && !(e instanceof ConnectionError && (e.reason === 'hostkey' || e.reason === 'auth'))
+            ? await proxy.failure(`${target.user}@${target.hostname}:${target.port}`)
+            : undefined;
+          throw why ?? e;
+        }
+        hops.push({ client, target, proxy: i === 0 ? proxy : undefined });
         if (i < chain.length - 1) {
           const next = chain[i + 1];
           sock = await new Promise<NodeJS.ReadableStream>((resolve, reject) => {
@@ -189,6 +210,7 @@ export class SshConnection implements HostConnection {
       for (const h of hops.reverse()) {
         h.client.end();
       }
+      proxy?.kill();
       const err = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error).message ?? e), 'connect');
       if (this._state.kind !== 'reconnecting') {
         this.setState({ kind: 'disconnected', reason: err.message });
@@ -221,9 +243,7 @@ export class SshConnection implements HostConnection {
         // Without a privilege decision the host is unusable: close the link rather than leave it open
         // in state "connecting".
         this.hops = [];
-        for (const h of [...hops].reverse()) {
-          h.client.end();
-        }
+        endHops(hops);
         this.setState({ kind: 'disconnected', reason: (e as Error).message });
         throw e;
       }
@@ -428,8 +448,10 @@ export class SshConnection implements HostConnection {
     type Auth = Record<string, unknown> & { type: string };
     const queue: Array<() => Promise<Auth | undefined>> = [];
     const username = target.user;
-    const agent = this.options.agentSocket ?? process.env.SSH_AUTH_SOCK;
-    if (agent && !target.identitiesOnly && fs.existsSync(agent)) {
+    // An explicit socket (CLI, tests) wins; then IdentityAgent from ssh config; then $SSH_AUTH_SOCK or the
+    // platform's agent (Windows: the OpenSSH agent pipe, else Pageant).
+    const agent = this.options.agentSocket ?? agentSocketFor(target.identityAgent);
+    if (agent && !target.identitiesOnly && (agent === 'pageant' || agent.startsWith('\\\\.\\pipe\\') || fs.existsSync(agent))) {
       queue.push(async () => {
         tried.push('agent');
         return { type: 'agent', username, agent };
@@ -560,9 +582,7 @@ export class SshConnection implements HostConnection {
     if (this.hops.length === 0 || this.hops[this.hops.length - 1].client !== client) {
       return;
     }
-    for (const h of this.hops) {
-      h.client.end();
-    }
+    endHops(this.hops);
     this.hops = [];
     this.info = undefined;
     for (const c of [...this.inflight]) {
@@ -763,9 +783,7 @@ export class SshConnection implements HostConnection {
     for (const p of this.ptys) {
       p.close();
     }
-    for (const h of [...this.hops].reverse()) {
-      h.client.end();
-    }
+    endHops(this.hops);
     this.hops = [];
     this.loginPassword = undefined;
     this.passphrases.clear();
@@ -776,5 +794,13 @@ export class SshConnection implements HostConnection {
     this.options.sudoPassword = undefined;
     this.setState({ kind: 'disposed' });
     this.stateEmitter.dispose();
+  }
+}
+
+/** Close every hop, last first, and kill the first hop's ProxyCommand. */
+function endHops(hops: readonly Hop[]): void {
+  for (const h of [...hops].reverse()) {
+    h.client.end();
+    h.proxy?.kill();
   }
 }
