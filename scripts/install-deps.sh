@@ -12,7 +12,8 @@ set -uo pipefail
 # What unit tests run: the probe under busybox's sh and applets and each awk; ssh -G and ssh-keygen for
 # ssh config and known_hosts; script(1) for a real pty.
 UNIT_PKGS=(busybox-static mawk gawk iproute2 util-linux procps openssh-client bsdutils)
-LAB_PKGS=(iputils-ping docker.io podman openssh-server openssh-client busybox-static sudo iptables iproute2 util-linux procps
+# netcat-openbsd: the lab tests' "ProxyCommand nc %h %p".
+LAB_PKGS=(netcat-openbsd iputils-ping docker.io podman openssh-server openssh-client busybox-static sudo iptables iproute2 util-linux procps
   uidmap crun systemd-container runsc lxc)
 # libkrb5-dev: code-server's native modules build against it.
 BROWSER_PKGS=(chromium libkrb5-dev)

@@ -4,7 +4,7 @@
  * it on disconnect.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { Duplex } from 'stream';
+import { Duplex, Readable, Writable } from 'stream';
 import { ConnectionError } from './hostConnection';
 import { Logger } from './log';
 
@@ -26,6 +26,51 @@ export interface ProxyProcess {
    * it has exited (or exits within a second), else undefined (the failure was not the command's).
    */
   failure(where: string): Promise<ConnectionError | undefined>;
+}
+
+/**
+ * The command's stdout and stdin as one stream. It never emits 'error': when the command goes away the
+ * readable side ends, and ssh2 reports the closed connection (a write to a dead command must not crash
+ * the extension host).
+ */
+class ProxySocket extends Duplex {
+  constructor(
+    private readonly out: Readable,
+    private readonly inp: Writable,
+  ) {
+    super();
+    out.on('data', (d: Buffer) => {
+      if (!this.push(d)) {
+        out.pause();
+      }
+    });
+    out.once('end', () => this.push(null));
+    out.once('error', () => this.push(null));
+    inp.on('error', () => undefined);
+  }
+
+  override _read(): void {
+    this.out.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    if (this.inp.destroyed || this.inp.writableEnded) {
+      done();
+      return;
+    }
+    this.inp.write(chunk, () => done());
+  }
+
+  override _final(done: (err?: Error | null) => void): void {
+    this.inp.end();
+    done();
+  }
+
+  override _destroy(_err: Error | null, done: (err?: Error | null) => void): void {
+    this.out.destroy();
+    this.inp.destroy();
+    done(null);
+  }
 }
 
 export interface ProxyCommandOptions {
@@ -70,10 +115,7 @@ export function startProxyCommand(command: string, log: Logger, options: ProxyCo
     }
     log.info(`ProxyCommand ended (${exit?.error ? exit.error.message : exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code}`})`);
   });
-  // Writes after the command is gone must not crash the extension host.
-  child.stdin!.on('error', () => undefined);
-  const sock = Duplex.from({ readable: child.stdout!, writable: child.stdin! });
-  sock.on('error', () => undefined);
+  const sock = new ProxySocket(child.stdout!, child.stdin!);
   let killTimer: NodeJS.Timeout | undefined;
   return {
     sock,

@@ -735,6 +735,11 @@ function matchLine(item: Extract<Item, { kind: 'match' }>, state: EvalState, con
         case 'exec':
         case 'localnetwork':
         case 'tagged': {
+          if (!result) {
+            // As OpenSSH: once an earlier criterion has failed, exec is skipped (its command never runs).
+            matched = false;
+            break;
+          }
           // Running commands from a config file while browsing would be a surprise; treat as not matching.
           const warning = `${item.file} line ${item.line}: "Match ${attr}" was not evaluated; settings under it are ignored here.`;
           if (!state.warnings.includes(warning)) {

@@ -8,7 +8,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import { Client, ClientChannel, ConnectConfig, utils as sshUtils } from 'ssh2';
-import { commandLine, PrivilegeMode, ptyCommandLine, PtySudoGate, ptySudoMarkers, remoteCommandLine } from './commandLine';
+import { commandLine, PrivilegeMode, ptyCommandLine, ptySudoMarkers, remoteCommandLine } from './commandLine';
+import { ptyChannel } from './ptyChannel';
 import { Emitter } from './events';
 import { loadIdentity } from './identity';
 import { ExecCollector } from './execCollector';
@@ -39,7 +40,6 @@ import {
   verifyHostKeyInEntries,
 } from './knownHosts';
 import { Logger, SecretScope } from './log';
-import { displayText } from '../model/displayText';
 import { decidePrivilege, fixedSudoPassword, forgetPrivilege, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
 import { ProxyProcess, startProxyCommand } from './proxyCommand';
 import { agentSocketFor } from './platformPaths';
@@ -54,6 +54,8 @@ export interface HostKeyQuestion {
   fingerprint: string;
   /** Key types the host is already known by, as OpenSSH warns. */
   otherTypes: string[];
+  /** The transport can only remember an accepted key, not trust it once (OpenSSH): offer no "once". */
+  rememberOnly?: boolean;
 }
 
 export interface SshPrompts extends SudoPrompts {
@@ -66,6 +68,8 @@ export interface SshPrompts extends SudoPrompts {
     prompts: Array<{ prompt: string; echo: boolean }>,
   ): Promise<string[] | undefined>;
   unknownHostKey(question: HostKeyQuestion): Promise<HostKeyChoice>;
+  /** Something to tell the user that needs no answer (OpenSSH: "Confirm user presence for key …"). */
+  notice?(hostLabel: string, text: string): Promise<void>;
 }
 
 export interface SshConnectionOptions {
@@ -98,8 +102,6 @@ interface Hop {
 
 const RECONNECT_MAX_ATTEMPTS = 40;
 const RECONNECT_MAX_DELAY_MS = 30_000;
-/** How long a terminal waits for sudo's prompt or its ready marker before the user answers sudo. */
-const PTY_SUDO_WAIT_MS = 20_000;
 
 export class SshConnection implements HostConnection {
   readonly id: string;
@@ -716,58 +718,26 @@ export class SshConnection implements HostConnection {
       );
     });
     this.ptys.add(stream);
-    const dataEmitter = new Emitter<Buffer>();
-    const exitEmitter = new Emitter<{ code: number | null; signal?: string }>();
     let exit: { code: number | null; signal?: string } = { code: null };
-    const gate =
-      markers && password !== undefined
-        ? new PtySudoGate(
-            markers,
-            password,
-            { toRemote: (d) => stream.write(d), toUser: (d) => dataEmitter.fire(d) },
-            {
-              promptText: `[sudo] password for ${displayText(decision?.user ?? '?')}: `,
-              onGiveUp: (why) => this.log.warn(`terminal: ${why}; the user answers sudo, if it asks, in the terminal`),
-            },
-          )
-        : undefined;
-    const giveUp = gate ? setTimeout(() => gate.giveUp(`sudo did not answer within ${PTY_SUDO_WAIT_MS / 1000} s`), PTY_SUDO_WAIT_MS) : undefined;
-    const onOutput = (c: Buffer) => {
-      if (gate) {
-        gate.output(c);
-      } else {
-        dataEmitter.fire(c);
-      }
-    };
-    stream.on('data', onOutput);
-    stream.stderr.on('data', onOutput);
+    const { channel, events } = ptyChannel(
+      {
+        write: (d) => stream.write(d),
+        resize: (size: PtySize) => stream.setWindow(size.rows, size.cols, 0, 0),
+        close: () => stream.close(),
+      },
+      markers && password !== undefined ? { markers, password, user: decision?.user ?? '?' } : undefined,
+      this.log,
+    );
+    stream.on('data', (c: Buffer) => events.output(c));
+    stream.stderr.on('data', (c: Buffer) => events.output(c));
     stream.on('exit', (code: number | null, signal?: string) => {
       exit = { code, signal: signal ?? undefined };
     });
     stream.on('close', () => {
       this.ptys.delete(stream);
-      if (giveUp) {
-        clearTimeout(giveUp);
-      }
-      const rest = gate?.end();
-      if (rest && rest.length > 0) {
-        dataEmitter.fire(rest);
-      }
-      exitEmitter.fire(exit);
+      events.closed(exit.code, exit.signal);
     });
-    return {
-      write: (data) => {
-        if (gate) {
-          gate.input(data);
-        } else {
-          stream.write(data);
-        }
-      },
-      resize: (size: PtySize) => stream.setWindow(size.rows, size.cols, 0, 0),
-      onData: (l) => dataEmitter.event(l),
-      onExit: (l) => exitEmitter.event((e) => l(e.code, e.signal)),
-      close: () => stream.close(),
-    };
+    return channel;
   }
 
   private setState(state: ConnectionState): void {

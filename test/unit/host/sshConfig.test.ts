@@ -318,7 +318,8 @@ describe('sshConfig', () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-pc-'));
       try {
         const out = path.join(dir, 'out');
-        const text = `Host x\n HostName h.example\n User bob\n Port 2200\n ProxyCommand printf '[%%s]\\n' %h %p %r %n %% "a b" >${out}\n`;
+        // It writes before ssh can give up on it (ssh kills its ProxyCommand when the connection fails).
+        const text = `Host x\n HostName h.example\n User bob\n Port 2200\n ProxyCommand sh -c 'printf "[%%s]\\n" "$@" >${out}; sleep 1' sh %h %p %r %n %% "a b"\n`;
         const file = path.join(dir, 'config');
         fs.writeFileSync(file, text);
         spawnSync('ssh', ['-F', file, '-o', 'BatchMode=yes', 'x', 'true'], { encoding: 'utf8', timeout: 10_000 });
@@ -363,6 +364,13 @@ describe('sshConfig', () => {
       assert.deepStrictEqual(cc.certificateFiles, [`${HOME}/.ssh/id_ed25519-cert.pub`]);
       assert.match(cc.opensshOnly.join('\n'), /line 8: CertificateFile.*\n.*line 9: PKCS11Provider/);
       assert.strictEqual(resolveHost(c, 'zz').identityAgent, null);
+    });
+
+    it('skips Match exec after a criterion that failed, as OpenSSH does, so only hosts that reach it need OpenSSH', async () => {
+      const c = await configOf('Match originalhost special exec "true"\n User z\n');
+      assert.deepStrictEqual(resolveHost(c, 'plain').opensshOnly, []);
+      assert.deepStrictEqual(resolveHost(c, 'plain').warnings, []);
+      assert.deepStrictEqual(resolveHost(c, 'special').opensshOnly, ['/home/alice/.ssh/config line 1: Match exec']);
     });
 
     it('lists concrete Host names for a picker, without wildcards or negations', async () => {
