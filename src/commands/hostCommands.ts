@@ -2,10 +2,11 @@
  * Commands on hosts and tree items: connect, refresh, filter, export, copy, reveal, enter, PID mapping.
  * Each takes an optional tree node and falls back to a picker when run from the palette.
  */
+import * as os from 'os';
 import * as vscode from 'vscode';
 import { localAvailable, LOCAL_HOST_LABEL } from '../host/localConnection';
 import { validateHostSpec } from '../host/hostSpec';
-import { listConcreteHosts, loadSshConfig } from '../host/sshConfig';
+import { listConcreteHosts, loadSshConfig, resolveHost } from '../host/sshConfig';
 import { ContainerInfo, NS_TYPES, NsType } from '../model/snapshot';
 import { displayLabel, displayMessage, displayText } from '../model/displayText';
 import { PidMapScope } from '../model/pidMap';
@@ -33,10 +34,21 @@ type HostPick = vscode.QuickPickItem & { spec?: string };
 async function pickHostSpec(): Promise<string | undefined> {
   const cfg = vscode.workspace.getConfiguration('nsExplorer');
   const saved = cfg.get<string[]>('hosts', []);
-  let configHosts: string[] = [];
+  let configHosts: Array<{ alias: string; where: string }> = [];
+  const configPath = cfg.get<string>('sshConfigFile') || undefined;
+  let configLabel = configPath ?? '~/.ssh/config';
   try {
-    const configPath = cfg.get<string>('sshConfigFile') || undefined;
-    configHosts = listConcreteHosts(await loadSshConfig(configPath ? { configPath } : {}));
+    const config = await loadSshConfig(configPath ? { configPath } : {});
+    configLabel = config.files.map((f) => f.path.replace(os.homedir(), '~')).join(', ') || configLabel;
+    configHosts = listConcreteHosts(config).map((alias) => {
+      // Where the alias leads, as the config resolves it (the user, host and port ssh would use).
+      try {
+        const h = resolveHost(config, alias);
+        return { alias, where: `${h.user}@${h.hostname}${h.port === 22 ? '' : `:${h.port}`}${h.proxyJump.length ? ` via ${h.proxyJump.map((j) => j.alias).join(', ')}` : h.proxyCommand ? ' via ProxyCommand' : ''}` };
+      } catch (e) {
+        return { alias, where: (e as Error).message };
+      }
+    });
   } catch (e) {
     void vscode.window.showWarningMessage(`Your ssh config could not be read: ${(e as Error).message}`);
   }
@@ -46,11 +58,20 @@ async function pickHostSpec(): Promise<string | undefined> {
   }
   if (saved.length) {
     base.push({ label: 'Saved hosts', kind: vscode.QuickPickItemKind.Separator });
-    base.push(...saved.map((h) => ({ label: `$(vm) ${h}`, description: 'nsExplorer.hosts', spec: h })));
+    base.push(
+      ...saved.map((h) => {
+        const known = configHosts.find((c) => c.alias === h);
+        return { label: `$(vm) ${displayLabel(h)}`, description: known ? `${displayLabel(known.where)} · saved` : 'saved (nsExplorer.hosts)', spec: h };
+      }),
+    );
   }
   if (configHosts.length) {
-    base.push({ label: 'From ~/.ssh/config', kind: vscode.QuickPickItemKind.Separator });
-    base.push(...configHosts.filter((h) => !saved.includes(h)).map((h) => ({ label: `$(remote) ${h}`, description: 'ssh config', spec: h })));
+    base.push({ label: `From ${configLabel}`, kind: vscode.QuickPickItemKind.Separator });
+    base.push(
+      ...configHosts
+        .filter((h) => !saved.includes(h.alias))
+        .map((h) => ({ label: `$(remote) ${displayLabel(h.alias)}`, description: displayLabel(h.where), spec: h.alias })),
+    );
   }
   const qp = vscode.window.createQuickPick<HostPick>();
   qp.title = 'Connect to Host';

@@ -529,16 +529,31 @@ export class OpenSshConnection implements HostConnection {
     child.stdin!.on('error', () => undefined);
     let tty: string | undefined;
     let size = { cols: options.cols, rows: options.rows };
+    // Input and resizes in order: what is typed after a resize reaches the terminal once it has the new
+    // size, as with ssh2's window-change request on the same channel.
+    let order: Promise<unknown> = Promise.resolve();
+    let resizing = 0;
     const applySize = () => {
-      if (tty) {
-        this.run(['stty', '-F', tty, 'rows', String(size.rows), 'cols', String(size.cols)], { kind: 'none' }, { timeoutMs: 10_000 }).catch(
-          (e: Error) => this.log.warn(`terminal resize: ${e.message}`),
-        );
+      if (!tty) {
+        return;
       }
+      const device = tty;
+      const want = { ...size };
+      resizing++;
+      order = order
+        .then(() => this.run(['stty', '-F', device, 'rows', String(want.rows), 'cols', String(want.cols)], { kind: 'none' }, { timeoutMs: 10_000 }))
+        .catch((e: Error) => this.log.warn(`terminal resize: ${e.message}`))
+        .finally(() => resizing--);
     };
     const { channel, events } = ptyChannel(
       {
-        write: (d) => child.stdin!.write(d),
+        write: (d) => {
+          if (resizing > 0) {
+            order = order.then(() => child.stdin!.write(d));
+          } else {
+            child.stdin!.write(d);
+          }
+        },
         resize: (s) => {
           size = { cols: s.cols, rows: s.rows };
           applySize();

@@ -44,8 +44,13 @@ export interface ResolvedHost {
   /** CertificateFile paths, expanded, in config order. */
   certificateFiles: string[];
   /**
-   * What this config asks that only the system's OpenSSH can do (GSSAPI, PKCS#11, CertificateFile,
-   * Match exec, host certificate algorithms), each worded with its file and line; empty when ssh2 can
+   * Where GSSAPIAuthentication is turned on (file and line), or null. Kept apart from opensshOnly: Debian's
+   * own /etc/ssh/ssh_config turns it on for every host, and it matters only with a Kerberos ticket.
+   */
+  gssapi: string | null;
+  /**
+   * What this config asks that only the system's OpenSSH can do (PKCS#11, CertificateFile, Match exec,
+   * host certificate algorithms), each worded with its file and line; empty when ssh2 can
    * do everything. The transport choice reads it.
    */
   opensshOnly: string[];
@@ -580,10 +585,8 @@ function resolveOne(config: LoadedSshConfig, host: string, cli: ResolveOverrides
   for (const st of state.certificateFiles) {
     state.opensshOnly.push(`${where(st)}: CertificateFile (user certificates)`);
   }
-  const gssapi = s.get('gssapiauthentication');
-  if (gssapi && parseFlag(gssapi, 'GSSAPIAuthentication')) {
-    state.opensshOnly.push(`${where(gssapi)}: GSSAPIAuthentication yes (Kerberos)`);
-  }
+  const gssapiSetting = s.get('gssapiauthentication');
+  const gssapi = gssapiSetting && parseFlag(gssapiSetting, 'GSSAPIAuthentication') ? `${where(gssapiSetting)}: GSSAPIAuthentication yes (Kerberos)` : null;
   const pkcs11 = s.get('pkcs11provider');
   if (pkcs11 && pkcs11.args[0].toLowerCase() !== 'none') {
     state.opensshOnly.push(`${where(pkcs11)}: PKCS11Provider (smart cards, tokens)`);
@@ -604,6 +607,7 @@ function resolveOne(config: LoadedSshConfig, host: string, cli: ResolveOverrides
     proxyCommand,
     identityAgent,
     certificateFiles,
+    gssapi,
     opensshOnly: [...new Set(state.opensshOnly)],
     userKnownHostsFiles: knownHostsList('userknownhostsfile', ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']),
     globalKnownHostsFiles: knownHostsList('globalknownhostsfile', sshPaths(config.platform, config.homeDir).globalKnownHosts),

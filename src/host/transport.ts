@@ -104,11 +104,15 @@ export function opensshPrivateKeyType(data: Buffer): string | undefined {
  * (ResolvedHost.opensshOnly), FIDO security keys and certificates among the identity files, and
  * @cert-authority lines in known_hosts that cover the host.
  */
-export async function opensshNeeds(host: ResolvedHost, fs: NeedsFs = nodeNeedsFs): Promise<string[]> {
+export async function opensshNeeds(host: ResolvedHost, fs: NeedsFs = nodeNeedsFs, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const needs: string[] = [];
+  const ticket = host.gssapi !== null || host.proxyJump.some((h) => h.gssapi !== null) ? await kerberosTicket(fs, env) : undefined;
   for (const hop of [...host.proxyJump, host]) {
     const who = hop === host ? '' : ` (jump host ${hop.alias})`;
     needs.push(...hop.opensshOnly.map((n) => `${n}${who}`));
+    if (hop.gssapi !== null && ticket) {
+      needs.push(`${hop.gssapi} and a Kerberos ticket (${ticket})${who}`);
+    }
     for (const file of hop.identityFiles) {
       const data = await fs.readFile(file);
       let type = data ? opensshPrivateKeyType(data) : undefined;
@@ -129,6 +133,22 @@ export async function opensshNeeds(host: ResolvedHost, fs: NeedsFs = nodeNeedsFs
     }
   }
   return [...new Set(needs)];
+}
+
+/**
+ * Where a Kerberos credential cache is (KRB5CCNAME, else the default /tmp/krb5cc_UID), or undefined: without
+ * one GSSAPI cannot authenticate, so a config that merely turns it on (as Debian's does for every host)
+ * needs no OpenSSH.
+ */
+export async function kerberosTicket(fs: NeedsFs = nodeNeedsFs, env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? -1): Promise<string | undefined> {
+  const named = env.KRB5CCNAME;
+  if (named) {
+    const file = named.startsWith('FILE:') ? named.slice(5) : named.includes(':') ? undefined : named;
+    // KEYRING:, KCM:, DIR:, API: caches are not files; their presence is the user's statement.
+    return file === undefined || (await fs.exists(file)) ? `KRB5CCNAME=${named}` : undefined;
+  }
+  const file = `/tmp/krb5cc_${uid}`;
+  return uid >= 0 && (await fs.exists(file)) ? file : undefined;
 }
 
 /** Whether an `ssh` program is on PATH (or is the given absolute path). */

@@ -13,7 +13,7 @@ import { openConnection, OpenOptions } from '../../src/host/connect';
 import { HostConnection, HostInfo } from '../../src/host/hostConnection';
 import { NS_TYPES, NsType, Snapshot } from '../../src/model/snapshot';
 import { EnterPrivilegeError, EnterTarget, planEnter } from '../../src/workflows/enter';
-import { isLabUp, LabEnv, loadLab } from './labEnv';
+import { isLabUp, LabEnv, labTransport, loadLab } from './labEnv';
 import { PtySession } from './ptySession';
 
 type LabUserName = 'root' | 'nsxkey' | 'nsxpass' | 'nsxnosudo';
@@ -78,7 +78,7 @@ interface CliRun {
 }
 
 function labConnectionFlags(lab: LabEnv, user: LabUserName): string[] {
-  const flags = ['--target', `${user}@${lab.ssh.host}:${lab.ssh.port}`, '--known-hosts', lab.ssh.knownHosts];
+  const flags = ['--target', `${user}@${lab.ssh.host}:${lab.ssh.port}`, '--known-hosts', lab.ssh.knownHosts, '--transport', labTransport()];
   if (lab.users[user].keyLogin) {
     flags.push('--identity', lab.keys.ed25519.path);
   } else {
@@ -115,6 +115,7 @@ function connectionOptions(lab: LabEnv, user: LabUserName): OpenOptions {
     sudoPassword: u.sudo === 'password' ? (u.password ?? undefined) : undefined,
     agentSocket: '',
     reconnect: false,
+    transport: labTransport(),
   };
 }
 

@@ -47,14 +47,17 @@ describe('transport choice', () => {
       };
       const mem: NeedsFs = { readFile: async (f) => (f in files ? Buffer.from(files[f]) : undefined), exists: async (f) => f in files };
       const config = await loadSshConfig({ homeDir: home, systemConfigPath: null });
-      const web = await opensshNeeds(resolveHost(config, 'web'), mem);
+      // GSSAPI counts only with a Kerberos ticket to use (Debian's ssh_config turns it on for every host).
+      assert.doesNotMatch((await opensshNeeds(resolveHost(config, 'web'), mem, {})).join('\n'), /GSSAPI/);
+      files['/tmp/cc'] = 'ticket';
+      const web = await opensshNeeds(resolveHost(config, 'web'), mem, { KRB5CCNAME: 'FILE:/tmp/cc' });
       assert.deepStrictEqual(web.map((n) => n.replace(home, '~')), [
         '~/.ssh/sk is a FIDO security key (sk-ssh-ed25519@openssh.com) (jump host jump)',
-        '~/.ssh/config line 6: GSSAPIAuthentication yes (Kerberos)',
+        '~/.ssh/config line 6: GSSAPIAuthentication yes (Kerberos) and a Kerberos ticket (KRB5CCNAME=FILE:/tmp/cc)',
         '~/.ssh/plain has a user certificate plain-cert.pub',
       ]);
       fs.writeFileSync(path.join(ssh, 'kh'), '@cert-authority *.example,plain ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0oXxZZ4h0yR6dM0aFc9n2v2p8m2bTzJxT3cZqQ1Y2b\n');
-      const plain = await opensshNeeds(resolveHost(config, 'plain'), { ...mem, exists: async () => false });
+      const plain = await opensshNeeds(resolveHost(config, 'plain'), { ...mem, exists: async () => false }, {});
       assert.deepStrictEqual(plain.map((n) => n.replace(home, '~')), ['~/.ssh/kh line 1: @cert-authority (host certificates)']);
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
