@@ -85,6 +85,9 @@ export function masterArgv(options: OpenSshConnectionOptions, controlPath: strin
     argv.push('-F', options.configFile);
   }
   argv.push('-o', 'ControlMaster=yes', '-o', `ControlPath=${sshOptionValue(controlPath)}`, '-o', 'ControlPersist=no');
+  // The master only carries sessions: none of the config's forwardings (their ports may be taken by the
+  // user's own ssh), remote or local commands, or terminal.
+  argv.push('-o', 'ClearAllForwardings=yes', '-o', 'RemoteCommand=none', '-o', 'RequestTTY=no', '-o', 'PermitLocalCommand=no');
   // Keepalive as on ssh2: ServerAliveInterval from ssh config wins, else the extension's setting.
   const keepalive = options.keepaliveSeconds ?? 15;
   if (options.target.serverAliveInterval === 0 && keepalive > 0) {
