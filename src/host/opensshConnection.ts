@@ -66,6 +66,8 @@ const RECONNECT_MAX_DELAY_MS = 30_000;
 const MASTER_READY_MAX_MS = 10 * 60_000;
 const MASTER_POLL_MS = 25;
 const STDERR_KEPT = 8192;
+/** How long an exit status of 255 waits for news of the master's death before it counts as the command's. */
+const SESSION_255_GRACE_MS = 500;
 
 /** Quote a value for ssh's own `-o Key=Value` parsing (whitespace splits; double quotes group). */
 function sshOptionValue(value: string): string {
@@ -164,6 +166,8 @@ export class OpenSshConnection implements HostConnection {
   private readonly redaction = new SecretScope();
   private loginPassword: string | undefined;
   private readonly passphrases = new Map<string, string>();
+  /** Answers of the attempt under way: kept for reconnects only once ssh has logged in with them. */
+  private candidate: { password?: string; passphrases: Map<string, string> } = { passphrases: new Map() };
   private readonly log: Logger;
   private readonly ssh: string;
 
@@ -265,6 +269,7 @@ export class OpenSshConnection implements HostConnection {
     // A private folder (0700) for the ControlPath and the askpass socket; short, as a Unix socket path
     // must fit in 104-108 bytes.
     const base = process.platform === 'win32' ? os.tmpdir() : fs.existsSync('/tmp') ? '/tmp' : os.tmpdir();
+    this.candidate = { passphrases: new Map() };
     const dir = await fs.promises.mkdtemp(path.join(base, 'nsx-ssh-'));
     await fs.promises.chmod(dir, 0o700);
     this.dir = dir;
@@ -338,6 +343,14 @@ export class OpenSshConnection implements HostConnection {
       sub?.dispose();
     }
     this.log.info(`master connection up (pid ${master.pid}) in ${Date.now() - started} ms`);
+    // Logged in: what was typed worked (a wrong answer would have been asked again, or failed).
+    if (this.candidate.password !== undefined) {
+      this.loginPassword = this.candidate.password;
+    }
+    for (const [k, v] of this.candidate.passphrases) {
+      this.passphrases.set(k, v);
+    }
+    this.candidate = { passphrases: new Map() };
     master.once('exit', (code, signal) => {
       const last = stderr.trim().split('\n').pop()?.trim();
       this.onLinkLost(master, last || `ssh exited (${signal ?? `code ${code}`})`);
@@ -356,7 +369,7 @@ export class OpenSshConnection implements HostConnection {
         const p = await prompts?.passphrase(q.keyPath, retry);
         if (p !== undefined) {
           this.redaction.add(p);
-          this.passphrases.set(q.keyPath, p);
+          this.candidate.passphrases.set(q.keyPath, p);
         }
         return p;
       }
@@ -367,7 +380,7 @@ export class OpenSshConnection implements HostConnection {
         const p = await prompts?.password(this.label, q.user);
         if (p !== undefined) {
           this.redaction.add(p);
-          this.loginPassword = p;
+          this.candidate.password = p;
         }
         return p;
       }
@@ -505,6 +518,10 @@ export class OpenSshConnection implements HostConnection {
       this.sessions.delete(child);
       if (code === 255 && (this.master !== master || !fs.existsSync(cp))) {
         collector.fail(`"${argv[0]}" on ${this.label} ended without an exit status (the connection closed).`);
+      } else if (code === 255) {
+        // ssh's own failure and a remote exit status of 255 look alike: if the master dies meanwhile, the
+        // connection was lost (onLinkLost fails the command first); else it was the command's status.
+        setTimeout(() => collector.exit(255, undefined), SESSION_255_GRACE_MS);
       } else if (signal) {
         collector.fail(`"${argv[0]}" on ${this.label} was stopped (${signal}).`);
       } else {
@@ -623,6 +640,7 @@ export class OpenSshConnection implements HostConnection {
     this.teardownMaster();
     this.loginPassword = undefined;
     this.passphrases.clear();
+    this.candidate = { passphrases: new Map() };
     forgetPrivilege(this.privilege, this.redaction);
     this.redaction.forget();
     this.options.password = undefined;

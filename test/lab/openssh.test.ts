@@ -63,7 +63,7 @@ function linkState(prefix: string[]): string[] {
 }
 
 /** Prompts answered from queues; every call recorded. */
-function scripted(answers: { passphrase?: string[]; password?: string[]; hostKey?: HostKeyChoice }) {
+function scripted(answers: { passphrase?: Array<string | undefined>; password?: string[]; hostKey?: HostKeyChoice }) {
   const calls = { passphrase: [] as Array<{ file: string; retry: boolean }>, password: [] as string[], hostKey: [] as HostKeyQuestion[], other: [] as string[] };
   const passphrase = [...(answers.passphrase ?? [])];
   const password = [...(answers.password ?? [])];
@@ -232,6 +232,10 @@ const labUp = process.platform === 'linux' && isLabUp();
       const cp = conn.controlPath!;
       const master = conn.masterPid!;
       assert.strictEqual((await conn.exec(['id', '-un'])).stdout.trim(), 'nsxkey');
+      // A command's own status, 255 included (which ssh also uses for its own failures), comes back as is.
+      assert.strictEqual((await conn.exec(['sh', '-c', 'exit 3'])).code, 3);
+      assert.strictEqual((await conn.exec(['sh', '-c', 'echo out; echo err >&2; exit 255'])).code, 255);
+      assert.deepStrictEqual(await conn.exec(['sh', '-c', 'cat; echo err >&2'], { stdin: 'in\n' }), { code: 0, stdout: 'in\n', stderr: 'err\n' });
       conn.dispose();
       assert.ok(!fs.existsSync(path.dirname(cp)), 'the ControlPath folder is gone at once');
       assert.ok(await waitFor(() => !fs.existsSync(`/proc/${master}`) || /\) Z/.test(fs.readFileSync(`/proc/${master}/stat`, 'utf8')), 5000), 'the master ssh still runs');
@@ -312,11 +316,14 @@ const labUp = process.platform === 'linux' && isLabUp();
       const enc = lab.keys.ed25519Encrypted;
       const cfg = path.join(dir, 'config-enc');
       fs.writeFileSync(cfg, `Host lab\n  HostName 127.0.0.1\n  Port ${lab.ssh.port}\n  User nsxkey\n  IdentityFile ${enc.path}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${lab.ssh.knownHosts}\n  PasswordAuthentication no\n  KbdInteractiveAuthentication no\n`);
-      const bad = scripted({ passphrase: ['not-it'] });
+      const bad = scripted({ passphrase: ['not-it', undefined, enc.passphrase!] });
       const c1 = await openConnection('lab', { sshConfig: { configPath: cfg, systemConfigPath: null }, transport: 'openssh', prompts: bad.prompts, agentSocket: '/nonexistent' });
       opened.push(c1);
       await assert.rejects(c1.connect(), (e: Error) => e instanceof ConnectionError && e.reason === 'auth' && /Permission denied/.test(e.message));
       assert.deepStrictEqual(bad.calls.passphrase.map((p) => [p.file, p.retry]), [[enc.path, false], [enc.path, true]]);
+      // Trying again on the same connection asks afresh: the wrong passphrase was not kept.
+      assert.strictEqual((await c1.connect()).user, 'nsxkey');
+      assert.deepStrictEqual(bad.calls.passphrase.map((p) => [p.file, p.retry]), [[enc.path, false], [enc.path, true], [enc.path, false]]);
       const good = scripted({ passphrase: [enc.passphrase!] });
       const c2 = await openConnection('lab', { sshConfig: { configPath: cfg, systemConfigPath: null }, transport: 'openssh', prompts: good.prompts, agentSocket: '/nonexistent' });
       opened.push(c2);
