@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as vscode from 'vscode';
 import { localAvailable, LOCAL_HOST_LABEL } from '../host/localConnection';
 import { validateHostSpec } from '../host/hostSpec';
-import { listConcreteHosts, loadSshConfig, resolveHost } from '../host/sshConfig';
+import { describeConcreteHosts, HostAlias, loadSshConfig } from '../host/sshConfig';
 import { ContainerInfo, NS_TYPES, NsType } from '../model/snapshot';
 import { displayLabel, displayMessage, displayText } from '../model/displayText';
 import { PidMapScope } from '../model/pidMap';
@@ -34,21 +34,13 @@ type HostPick = vscode.QuickPickItem & { spec?: string };
 async function pickHostSpec(): Promise<string | undefined> {
   const cfg = vscode.workspace.getConfiguration('nsExplorer');
   const saved = cfg.get<string[]>('hosts', []);
-  let configHosts: Array<{ alias: string; where: string }> = [];
+  let configHosts: HostAlias[] = [];
   const configPath = cfg.get<string>('sshConfigFile') || undefined;
   let configLabel = configPath ?? '~/.ssh/config';
   try {
     const config = await loadSshConfig(configPath ? { configPath } : {});
     configLabel = config.files.map((f) => f.path.replace(os.homedir(), '~')).join(', ') || configLabel;
-    configHosts = listConcreteHosts(config).map((alias) => {
-      // Where the alias leads, as the config resolves it (the user, host and port ssh would use).
-      try {
-        const h = resolveHost(config, alias);
-        return { alias, where: `${h.user}@${h.hostname}${h.port === 22 ? '' : `:${h.port}`}${h.proxyJump.length ? ` via ${h.proxyJump.map((j) => j.alias).join(', ')}` : h.proxyCommand ? ' via ProxyCommand' : ''}` };
-      } catch (e) {
-        return { alias, where: (e as Error).message };
-      }
-    });
+    configHosts = describeConcreteHosts(config);
   } catch (e) {
     void vscode.window.showWarningMessage(`Your ssh config could not be read: ${(e as Error).message}`);
   }

@@ -792,6 +792,43 @@ function patternListMatch(patterns: string[], text: string, lower = false): bool
   return matched;
 }
 
+export interface HostAlias {
+  alias: string;
+  /** Where it leads as this config resolves it: `user@host[:port]`, a jump host or ProxyCommand; or why it cannot be resolved. */
+  where: string;
+  file: string;
+  line: number;
+}
+
+/** The concrete Host aliases with where each leads and where it is written: what pickers and the empty tree offer. */
+export function describeConcreteHosts(config: LoadedSshConfig): HostAlias[] {
+  const lines = new Map<string, { file: string; line: number }>();
+  const visit = (items: Item[]): void => {
+    for (const item of items) {
+      if (item.kind === 'host') {
+        for (const p of item.patterns) {
+          if (!lines.has(p)) lines.set(p, { file: item.file, line: item.line });
+        }
+      } else if (item.kind === 'include') {
+        item.files.forEach((f) => visit(f.items));
+      }
+    }
+  };
+  config.files.forEach((f) => visit(f.items));
+  return listConcreteHosts(config).map((alias) => {
+    const at = lines.get(alias) ?? { file: '', line: 0 };
+    let where: string;
+    try {
+      const h = resolveHost(config, alias);
+      const via = h.proxyJump.length ? ` via ${h.proxyJump.map((j) => j.alias).join(', ')}` : h.proxyCommand ? ' via ProxyCommand' : '';
+      where = `${h.user}@${h.hostname}${h.port === 22 ? '' : `:${h.port}`}${via}`;
+    } catch (e) {
+      where = (e as Error).message;
+    }
+    return { alias, where, ...at };
+  });
+}
+
 /** Host aliases worth offering in a picker: Host patterns with no wildcard and no negation. */
 export function listConcreteHosts(config: LoadedSshConfig): string[] {
   const hosts: string[] = [];

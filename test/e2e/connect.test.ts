@@ -38,6 +38,15 @@ describe('Connect to Host with the demo settings (lab)', function () {
     await wb?.stop(this.test?.parent?.tests.some((t) => t.state === 'failed') ?? false);
   });
 
+  it('lists the ssh config\'s aliases in the empty Hosts view, with where each leads', async () => {
+    await wb.openNamespacesView();
+    const lab = wb.treeRow(/nsxkey@127\.0\.0\.1:\d+/);
+    await lab.waitFor({ timeout: 30_000 });
+    assert.match(await wb.treeRow(/lab-inner/).innerText(), /via lab/);
+    await wb.treeRow('Connect to Another Host…').waitFor();
+    await wb.screenshot('19-hosts-view-ssh-aliases.png');
+  });
+
   it('offers the lab aliases with where they lead, and choosing "lab" shows its containers', async () => {
     await wb.openNamespacesView();
     await wb.runCommand('Namespaces: Connect to Host…');
