@@ -235,7 +235,8 @@ const labUp = process.platform === 'linux' && isLabUp();
       // A command's own status, 255 included (which ssh also uses for its own failures), comes back as is.
       assert.strictEqual((await conn.exec(['sh', '-c', 'exit 3'])).code, 3);
       assert.strictEqual((await conn.exec(['sh', '-c', 'echo out; echo err >&2; exit 255'])).code, 255);
-      assert.deepStrictEqual(await conn.exec(['sh', '-c', 'cat; echo err >&2'], { stdin: 'in\n' }), { code: 0, stdout: 'in\n', stderr: 'err\n' });
+      const io = await conn.exec(['sh', '-c', 'cat; echo err >&2'], { stdin: 'in\n' });
+      assert.deepStrictEqual([io.code, io.stdout, io.stderr], [0, 'in\n', 'err\n']);
       conn.dispose();
       assert.ok(!fs.existsSync(path.dirname(cp)), 'the ControlPath folder is gone at once');
       assert.ok(await waitFor(() => !fs.existsSync(`/proc/${master}`) || /\) Z/.test(fs.readFileSync(`/proc/${master}/stat`, 'utf8')), 5000), 'the master ssh still runs');
