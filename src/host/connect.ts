@@ -110,8 +110,16 @@ export async function openConnection(target: string, options: OpenOptions = {}):
     throw new ConnectionError(`${target} is not an SSH target.`, 'config');
   }
   const setting = options.transport ?? 'auto';
+  // Windows' OpenSSH has no ControlMaster (and no sh for the askpass script): ssh2 only there.
+  const opensshUsable = process.platform !== 'win32';
+  if (setting === 'openssh' && !opensshUsable) {
+    throw new ConnectionError(
+      'The OpenSSH transport needs ControlMaster, which the OpenSSH of Windows does not have. Set nsExplorer.transport to "ssh2" or "auto".',
+      'config',
+    );
+  }
   const needs = setting === 'ssh2' ? [] : await opensshNeeds(resolved);
-  const sshPath = setting === 'ssh2' ? undefined : await findSsh(options.sshPath ?? 'ssh');
+  const sshPath = setting === 'ssh2' || !opensshUsable ? undefined : await findSsh(options.sshPath ?? 'ssh');
   const choice = chooseTransport(setting, needs, sshPath !== undefined);
   const name = target.trim();
   if (choice.warning) {

@@ -104,8 +104,9 @@ export function masterArgv(options: OpenSshConnectionOptions, controlPath: strin
   if (options.acceptNewHostKey) {
     argv.push('-o', 'StrictHostKeyChecking=accept-new');
   }
-  if (options.agentSocket) {
-    argv.push('-o', `IdentityAgent=${sshOptionValue(options.agentSocket)}`);
+  if (options.agentSocket !== undefined) {
+    // As on ssh2: an explicit socket, or "" for no agent at all.
+    argv.push('-o', `IdentityAgent=${options.agentSocket === '' ? 'none' : sshOptionValue(options.agentSocket)}`);
   }
   if (options.spec.user !== undefined) {
     argv.push('-l', options.spec.user);
