@@ -128,6 +128,9 @@ export function sessionArgv(controlPath: string, remoteLine: string, tty: boolea
     '-o', `ControlPath=${sshOptionValue(controlPath)}`,
     '-o', 'ControlMaster=no',
     '-o', 'BatchMode=yes',
+    // Were the master gone, ssh would fall back to connecting to the placeholder host itself: make that
+    // fail at once, locally, with no name lookup and no packet sent.
+    '-o', 'ProxyCommand=false',
     '-q',
     tty ? '-tt' : '-T',
     '--', 'nsx-master', remoteLine,

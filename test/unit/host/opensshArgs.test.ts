@@ -1,7 +1,7 @@
 // The OpenSSH transport's local command lines, checked by ssh itself: `ssh -G` parses the same options and
 // prints the configuration the master and the sessions would run with.
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -46,6 +46,11 @@ describe('OpenSSH transport command lines', () => {
     assert.strictEqual(g.get('globalknownhostsfile'), '/dev/null');
   });
 
+  it('a session whose master is gone fails at once instead of connecting to the placeholder host', () => {
+    const r = spawnSync('ssh', sessionArgv(path.join(dir, 'no-such-socket'), 'true', false), { encoding: 'utf8', timeout: 10_000 });
+    assert.strictEqual(r.status, 255);
+  });
+
   it('puts what the user typed (user, port) on the command line, and sessions read no config', () => {
     const target = { serverAliveInterval: 30 } as Parameters<typeof masterArgv>[0]['target'];
     const argv = masterArgv({ id: 'x', label: 'b', spec: { kind: 'ssh', host: 'b.example', user: 'bob', port: 2222 }, target }, '/tmp/x/cm');
@@ -57,5 +62,6 @@ describe('OpenSSH transport command lines', () => {
     assert.strictEqual(s.get('controlmaster'), 'false');
     assert.strictEqual(s.get('controlpath'), '/tmp/x/cm');
     assert.strictEqual(s.get('batchmode'), 'yes');
+    assert.strictEqual(s.get('proxycommand'), 'false', 'without the master, nothing is reached');
   });
 });
