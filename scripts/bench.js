@@ -198,6 +198,9 @@ async function bench() {
     const { PROBE_SCRIPT } = require(path.join(root, 'out/src/discovery/probeScript.js'));
     const strip = (t) => t.replace(/^#!.*\n(#.*\n)*/, '');
     const before = strip(fs.readFileSync(path.join(root, 'bench/baseline/probe-format1.sh'), 'utf8'));
+    // The hardened probe as it was before its commands got time budgets (issue "a wedged daemon never
+    // stalls the view"): what the budgets cost is today's against this, interleaved too.
+    const unbounded = strip(fs.readFileSync(path.join(root, 'bench/baseline/probe-unbounded.sh'), 'utf8'));
     const raw = async (script, scope, fp, kp) => {
       const args = ['--us', '\x1f', ...(scope === 'tree' ? ['--scope', 'tree'] : []), ...(fp && scope !== 'tree' ? ['--cli-cache', fp] : []), ...(kp ? ['--known-paths', kp] : [])];
       const r = await conn.exec(shScript(script, args), { privileged: true, timeoutMs: 60_000 });
@@ -210,25 +213,34 @@ async function bench() {
     const fpBefore = fpOf(await raw(before, 'full'));
     const first = await raw(PROBE_SCRIPT, 'full');
     const fpNow = fpOf(first);
+    const fpUnbounded = fpOf(await raw(unbounded, 'full'));
     // What a refresh passes back: the paths and engine processes the last run found root's own.
     const kpNow = / known-paths ?(.*)$/m.exec(first)?.[1].trim();
-    const cost = { bt: [], nt: [], bf: [], nf: [] };
-    log(`${RUNS} runs each: the probe before hardening and now, tree and full (interleaved)`);
+    const cost = { bt: [], nt: [], bf: [], nf: [], ut: [], uf: [] };
+    log(`${RUNS} runs each: the probe before hardening, before the time budgets, and now, tree and full (interleaved)`);
     for (let i = 0; i < RUNS; i++) {
       cost.bt.push((await timeIt(() => raw(before, 'tree'))).ms);
+      cost.ut.push((await timeIt(() => raw(unbounded, 'tree', undefined, kpNow))).ms);
       cost.nt.push((await timeIt(() => raw(PROBE_SCRIPT, 'tree', undefined, kpNow))).ms);
       cost.bf.push((await timeIt(() => raw(before, 'full', fpBefore))).ms);
+      cost.uf.push((await timeIt(() => raw(unbounded, 'full', fpUnbounded, kpNow))).ms);
       cost.nf.push((await timeIt(() => raw(PROBE_SCRIPT, 'full', fpNow, kpNow))).ms);
     }
-    const c = { bt: stats(cost.bt), nt: stats(cost.nt), bf: stats(cost.bf), nf: stats(cost.nf) };
+    const c = { bt: stats(cost.bt), nt: stats(cost.nt), bf: stats(cost.bf), nf: stats(cost.nf), ut: stats(cost.ut), uf: stats(cost.uf) };
     const costRows = [
       ['tree scope: the probe before hardening (format 1)', c.bt, 1],
       ['tree scope: the hardened probe (format 2)', c.nt, c.nt.median / c.bt.median, 1.1],
       ['full scope: the probe before hardening (format 1)', c.bf, 1],
       ['full scope: the hardened probe (format 2)', c.nf, c.nf.median / c.bf.median, 1.1],
     ];
+    const budgetRows = [
+      ['tree scope: the probe before the time budgets (bench/baseline/probe-unbounded.sh)', c.ut, 1],
+      ['tree scope: with the time budgets', c.nt, c.nt.median / c.ut.median, 1.05],
+      ['full scope: the probe before the time budgets', c.uf, 1],
+      ['full scope: with the time budgets', c.nf, c.nf.median / c.uf.median, 1.05],
+    ];
     if (process.env.NSX_BENCH_ONLY === 'probe-cost') {
-      process.stdout.write(costRows.map(([n, st, r]) => `${n}: median ${st.median.toFixed(0)} ms (${st.min.toFixed(0)}–${st.max.toFixed(0)}), × before ${r.toFixed(2)}\n`).join(''));
+      process.stdout.write([...costRows, ...budgetRows].map(([n, st, r]) => `${n}: median ${st.median.toFixed(0)} ms (${st.min.toFixed(0)}–${st.max.toFixed(0)}), × before ${r.toFixed(2)}\n`).join(''));
       return 0;
     }
 
@@ -304,6 +316,15 @@ async function bench() {
       '| probe | runs | median | min–max | × before | target |',
       '|---|---|---|---|---|---|',
       ...costRows.map(([name, st, ratio, target]) =>
+        `| ${name} | ${st.n} | ${f(st.median)} | ${f(st.min)}–${f(st.max)} | ${ratio.toFixed(2)} | ${target ? `≤ ${target}× ${ratio <= target ? 'met' : '**missed**'}` : ''} |`),
+      '',
+      '### What the time budgets cost',
+      '',
+      'The probe just before its commands got time budgets (kept as bench/baseline/probe-unbounded.sh) and today\'s, raw execs, interleaved.',
+      '',
+      '| probe | runs | median | min–max | × before | target |',
+      '|---|---|---|---|---|---|',
+      ...budgetRows.map(([name, st, ratio, target]) =>
         `| ${name} | ${st.n} | ${f(st.median)} | ${f(st.min)}–${f(st.max)} | ${ratio.toFixed(2)} | ${target ? `≤ ${target}× ${ratio <= target ? 'met' : '**missed**'}` : ''} |`),
       '',
       `Whole bench: ${((Date.now() - started) / 1000).toFixed(0)} s.`,

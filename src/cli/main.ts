@@ -1,8 +1,9 @@
 /**
  * The headless CLI: `npm run cli -- <command> --target T …`. The same host layer, discovery and
  * workflows as the extension. Exit codes: 0 ok, 2 bad input, 3 connection, authentication or host-key
- * failure, 4 a remote command failed; one clear line on stderr. `exec` passes on its command's exit
- * code, or 75 when the host refused to run it because the target PID is no longer the planned process.
+ * failure, 4 a remote command failed, 5 a partial snapshot (printed in full, with its warnings); one
+ * clear line on stderr. `exec` passes on its command's exit code and its output byte for byte, or 75
+ * when the host refused to run it because the target PID is no longer the planned process.
  */
 import * as os from 'os';
 import * as path from 'path';
@@ -13,7 +14,8 @@ import { HostSpecError } from '../host/hostSpec';
 import { setLogSink } from '../host/log';
 import { PrivilegeError, SudoSetting } from '../host/privilege';
 import { SshConfigError } from '../host/sshConfig';
-import { discover } from '../discovery/discover';
+import { discover, DiscoverOptions, DiscoveryCancelled } from '../discovery/discover';
+import { CancellationSourceLike } from '../host/hostConnection';
 import { EnterError, EnterPrivilegeError, EnterTarget, parseNsList, planEnter, requireEnterPrivilege } from '../workflows/enter';
 import { FileJournalStore, Journal } from '../workflows/journal';
 import { WorkflowError } from '../workflows/validate';
@@ -26,6 +28,10 @@ const USAGE = `Usage: npm run cli -- <command> --target T [options]
 Commands:
   snapshot [--scope tree] [--pretty] print the host's snapshot as JSON; tree: only processes, namespaces
                                     and containers (faster: no interfaces, no engine CLIs)
+           [--budget S] [--engine-timeout S] [--ip-timeout S] [--lsns-timeout S]
+                                    stop the probe after S seconds in all (default 60) and print what
+                                    arrived (exit code 5); each engine CLI, ip and lsns call on the host
+                                    is stopped after its own budget (defaults 5, 3, 5)
   exec (--container NAME|ID|ENGINE:ID | --pid N | --netns NAME) [--ns net,uts,…|all] -- COMMAND ARGS…
                                     a name or an id prefix that matches several containers is refused
   netns add|del NAME [--force]      create or delete a named network namespace
@@ -40,13 +46,41 @@ Connection options: --ssh-config PATH, --identity PATH (repeatable), --known-hos
   --accept-new-host-key, --password-env VAR, --sudo-password-env VAR, --sudo auto|always|never,
   --transport auto|ssh2|openssh, --verbose
 Workflow options: --dry-run (print the commands, run nothing)
-Exit codes: 0 ok, 2 bad input, 3 connection/authentication/host key, 4 remote command failed;
+Exit codes: 0 ok, 2 bad input, 3 connection/authentication/host key, 4 remote command failed,
+  5 snapshot partial (a budget ran out: the JSON holds what arrived, host.warnings say what is missing);
   exec: the command's own, or 75 when the target process exited or restarted since the snapshot.`;
 
 const VALUE_FLAGS = [
   'target', 'ssh-config', 'identity', 'known-hosts', 'password-env', 'sudo-password-env', 'sudo', 'transport',
   'container', 'pid', 'netns', 'ns', 'subnet', 'names', 'range', 'count', 'timeout', 'journal', 'scope',
+  'budget', 'engine-timeout', 'ip-timeout', 'lsns-timeout',
 ];
+
+/** The budget flags, as discover() takes them; whole seconds within the settings' bounds. */
+function budgetOptions(args: ParsedArgs): Pick<DiscoverOptions, 'timeoutMs' | 'budgets'> {
+  const secs = (name: string, min: number, max: number): number | undefined => {
+    const v = flag(args, name);
+    if (v === undefined) return undefined;
+    if (!/^[0-9]{1,4}$/.test(v) || Number(v) < min || Number(v) > max) {
+      throw new UsageError(`--${name} must be a whole number of seconds from ${min} to ${max}.`);
+    }
+    return Number(v);
+  };
+  const budget = secs('budget', 1, 3600);
+  return {
+    timeoutMs: budget === undefined ? undefined : budget * 1000,
+    budgets: { engineSeconds: secs('engine-timeout', 1, 600), lsnsSeconds: secs('lsns-timeout', 1, 600), ipSeconds: secs('ip-timeout', 1, 600) },
+  };
+}
+
+/** A token that Ctrl-C (SIGINT, SIGTERM) cancels, so the probe on the host is stopped, not stranded. */
+function interruptToken(): CancellationSourceLike {
+  const source = new CancellationSourceLike();
+  const stop = (): void => source.cancel();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return source;
+}
 const BOOL_FLAGS = ['accept-new-host-key', 'dry-run', 'force', 'verbose', 'pretty', 'help'];
 
 function envSecret(args: ParsedArgs, name: string): string | undefined {
@@ -128,9 +162,14 @@ async function run(argv: string[]): Promise<number> {
       if (scope !== 'full' && scope !== 'tree') {
         throw new UsageError('--scope must be full or tree.');
       }
+      const budgets = budgetOptions(args);
       return withHost(args, async (conn) => {
-        const snapshot = await discover(conn, { scope });
+        const snapshot = await discover(conn, { scope, ...budgets, token: interruptToken() });
         process.stdout.write(JSON.stringify(snapshot, null, args.booleans.has('pretty') ? 2 : undefined) + '\n');
+        if (snapshot.host.partial) {
+          for (const w of snapshot.host.warnings) process.stderr.write(`warning: ${w}\n`);
+          return 5;
+        }
         return 0;
       });
     }
@@ -158,9 +197,14 @@ async function run(argv: string[]): Promise<number> {
         requireEnterPrivilege(host, conn.label);
         const snapshot = await discover(conn);
         const plan = planEnter(snapshot, targets[0], types, { program: args.rest, hostLabel: conn.label, host });
-        const r = await conn.exec(plan.argv, { privileged: true, timeoutMs: 10 * 60_000 });
-        process.stdout.write(r.stdout);
-        process.stderr.write(r.stderr);
+        // Streamed as it arrives, as bytes: binary output comes through exactly, at any size.
+        const r = await conn.exec(plan.argv, {
+          privileged: true,
+          timeoutMs: 10 * 60_000,
+          maxOutputBytes: Number.MAX_SAFE_INTEGER,
+          onStdout: (chunk) => process.stdout.write(chunk),
+          onStderr: (chunk) => process.stderr.write(chunk),
+        });
         return r.code ?? 4;
       });
     }
@@ -235,7 +279,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as Error;
     let code = 1;
-    if (e instanceof EnterPrivilegeError) {
+    if (e instanceof DiscoveryCancelled) {
+      code = 130;
+    } else if (e instanceof EnterPrivilegeError) {
       code = 3;
     } else if (e instanceof UsageError || e instanceof HostSpecError || e instanceof SshConfigError || e instanceof EnterError || e instanceof WorkflowError) {
       code = 2;

@@ -220,6 +220,15 @@ export function registerHostCommands(deps: CommandDeps): vscode.Disposable[] {
       const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Refresh'));
       await s?.refresh().catch((e: Error) => vscode.window.showErrorMessage(displayMessage(`${s.label}: ${e.message}`), 'Show Log').then((a) => a && log.show()));
     }),
+    reg('nsExplorer.cancelRefresh', async (node?: Node) => {
+      const busy = sessions.list().filter((x) => x.loading);
+      if (!node && busy.length === 0) {
+        void vscode.window.showInformationMessage('No refresh is running.');
+        return;
+      }
+      const s = sessionOf(deps, node) ?? (busy.length === 1 ? busy[0] : await pickSession(sessions, 'Cancel Refresh'));
+      s?.cancelRefresh();
+    }),
     reg('nsExplorer.retryHost', async (node?: Node) => {
       const s = sessionOf(deps, node) ?? (await pickSession(sessions, 'Retry'));
       await s?.refresh().catch(() => undefined);

@@ -3,7 +3,7 @@
  * shScript, so quoting stays in commandLine.ts); stdin stays free for a sudo password.
  */
 import { shScript } from '../host/commandLine';
-import { CancellationTokenLike, HostConnection, HostInfo, RemoteCommandError } from '../host/hostConnection';
+import { CancellationSourceLike, CancellationTokenLike, ExecResult, HostConnection, HostInfo, RemoteCommandError } from '../host/hostConnection';
 import { Snapshot } from '../model/snapshot';
 import { buildSnapshot, DEFAULT_MAX_PROBE_BYTES, ProbeStreamParser, Section } from './parseProbe';
 import { PROBE_SCRIPT } from './probeScript';
@@ -31,12 +31,65 @@ export interface DiscoverOptions {
    * those CLIs while their databases are unchanged (same paths, inodes, sizes and mtimes).
    */
   cache?: DiscoveryCache;
+  /**
+   * The refresh's overall budget. Past it the probe is stopped and the snapshot holds what arrived,
+   * marked partial, with a warning; only when nothing arrived does discover fail. Default 60 s.
+   */
   timeoutMs?: number;
+  /** Each bounded command's own budget on the host (see docs/snapshot.md). */
+  budgets?: ProbeBudgets;
+  /** Called as the probe moves on to each stage of its run. */
+  onStage?: (stage: DiscoverStage) => void;
   maxOutputBytes?: number;
+  /** Cancelling stops the probe on the host; discover then fails with a DiscoveryCancelled error. */
   token?: CancellationTokenLike;
 }
 
 export type DiscoverScope = 'full' | 'tree';
+
+/** Seconds each command on the host may take before the probe stops it and says so. */
+export interface ProbeBudgets {
+  /** Each engine CLI call: docker, podman, ctr, nerdctl, crictl. */
+  engineSeconds?: number;
+  lsnsSeconds?: number;
+  /** Each ip call (one per network namespace). */
+  ipSeconds?: number;
+}
+
+export const DEFAULT_BUDGETS: Required<ProbeBudgets> = { engineSeconds: 5, lsnsSeconds: 5, ipSeconds: 3 };
+export const DEFAULT_REFRESH_BUDGET_MS = 60_000;
+
+/** Where a probe is in its run, in order. */
+export type DiscoverStage = 'processes' | 'engines' | 'engine-clis' | 'interfaces';
+
+/** The stage a section's start means; undefined for sections within a stage. */
+export function stageOfSection(name: string): DiscoverStage | undefined {
+  switch (name) {
+    case 'host':
+      return 'processes';
+    case 'engine-procs':
+    case 'state-files':
+      return 'engines';
+    case 'docker':
+    case 'cli-fingerprint':
+    case 'podman':
+    case 'ctr-containers':
+    case 'crictl-pods':
+      return 'engine-clis';
+    case 'netns':
+      return 'interfaces';
+    default:
+      return undefined;
+  }
+}
+
+/** A refresh that its caller cancelled: the host is left as it was; nothing is shown as an error. */
+export class DiscoveryCancelled extends Error {
+  constructor(label: string) {
+    super(`The refresh of ${label} was cancelled.`);
+    this.name = 'DiscoveryCancelled';
+  }
+}
 
 /**
  * What the last probe of one host leaves for the next: the engine CLIs' sections with their databases'
@@ -64,8 +117,26 @@ const SOCKET_PATH = /^\/[A-Za-z0-9_.@%+=:,/-]+$/;
 const KNOWN_PATH = /^\/[A-Za-z0-9_.@%+=:,/-]+\|[dfsx]$/;
 
 /** The argument vector discover() runs, exposed for tests and for the log. */
-export function probeArgv(dockerSockets: readonly string[] = [], scope: DiscoverScope = 'full', cliFingerprint?: string, knownPaths?: string): string[] {
+export function probeArgv(
+  dockerSockets: readonly string[] = [],
+  scope: DiscoverScope = 'full',
+  cliFingerprint?: string,
+  knownPaths?: string,
+  budgets: ProbeBudgets = {},
+): string[] {
   const args: string[] = ['--us', '\x1f'];
+  // A budget left undefined (a flag not given) keeps its default.
+  const b = {
+    engineSeconds: budgets.engineSeconds ?? DEFAULT_BUDGETS.engineSeconds,
+    lsnsSeconds: budgets.lsnsSeconds ?? DEFAULT_BUDGETS.lsnsSeconds,
+    ipSeconds: budgets.ipSeconds ?? DEFAULT_BUDGETS.ipSeconds,
+  };
+  for (const [flag, v] of [['--budget-cli', b.engineSeconds], ['--budget-lsns', b.lsnsSeconds], ['--budget-ip', b.ipSeconds]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > 600) {
+      throw new Error(`A command budget must be a whole number of seconds from 1 to 600 (got ${v}); fix the setting.`);
+    }
+    args.push(flag, String(v));
+  }
   if (scope === 'tree') {
     args.push('--scope', 'tree');
   }
@@ -87,7 +158,7 @@ export function probeArgv(dockerSockets: readonly string[] = [], scope: Discover
 
 export async function discover(conn: HostConnection, opts: DiscoverOptions = {}): Promise<Snapshot> {
   const cache = opts.cache;
-  const argv = probeArgv(opts.dockerSockets, opts.scope, cache?.sections.length ? cache.fingerprint : undefined, cache?.knownPaths);
+  const argv = probeArgv(opts.dockerSockets, opts.scope, cache?.sections.length ? cache.fingerprint : undefined, cache?.knownPaths, opts.budgets);
   const info = opts.hostInfo ?? (await conn.connect(opts.token));
   const privileged = opts.privileged ?? info.privilege !== 'limited';
   const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_PROBE_BYTES;
@@ -97,6 +168,7 @@ export async function discover(conn: HostConnection, opts: DiscoverOptions = {})
   // session to wind down (the shell, sudo and the orphan guard exiting, the channel closing).
   let outputEnded: () => void = () => undefined;
   const ended = new Promise<undefined>((resolve) => (outputEnded = () => resolve(undefined)));
+  let lastStage: DiscoverStage | undefined;
   const parser = new ProbeStreamParser(
     maxBytes,
     onTree
@@ -109,14 +181,37 @@ export async function discover(conn: HostConnection, opts: DiscoverOptions = {})
         }
       : undefined,
     () => outputEnded(),
+    (name) => {
+      const stage = stageOfSection(name);
+      if (stage && stage !== lastStage) {
+        lastStage = stage;
+        try {
+          opts.onStage?.(stage);
+        } catch {
+          // progress only
+        }
+      }
+    },
   );
   let streamed = false;
   const started = process.hrtime.bigint();
+  // One source stops the probe, for the caller's cancel and for the overall budget alike; the exec's
+  // abort signals the orphan guard on the host, which kills the probe's whole process group.
+  const stop = new CancellationSourceLike(opts.token);
+  const budgetMs = opts.timeoutMs ?? DEFAULT_REFRESH_BUDGET_MS;
+  let overBudget = false;
+  let budgetTimer: NodeJS.Timeout | undefined;
+  const cut = new Promise<'cut'>((resolve) => {
+    budgetTimer = setTimeout(() => {
+      overBudget = true;
+      resolve('cut');
+    }, budgetMs);
+    stop.onCancellationRequested(() => resolve('cut'));
+  });
   const running = conn.exec(argv, {
     privileged,
-    timeoutMs: opts.timeoutMs ?? 120_000,
     maxOutputBytes: maxBytes,
-    token: opts.token,
+    token: stop,
     onStdout: (chunk) => {
       streamed = true;
       parser.feed(chunk);
@@ -124,16 +219,47 @@ export async function discover(conn: HostConnection, opts: DiscoverOptions = {})
   });
   // Whatever the exec does once the output is complete is of no consequence here.
   running.catch(() => undefined);
-  const result = await Promise.race([running, ended]);
+  let outcome: ExecResult | undefined | 'cut';
+  try {
+    outcome = await Promise.race([running, ended, cut]);
+  } catch (e) {
+    if (stop.isCancellationRequested && !overBudget) {
+      throw new DiscoveryCancelled(conn.label);
+    }
+    throw e;
+  } finally {
+    clearTimeout(budgetTimer);
+  }
   const wallMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
+  const cutShort = outcome === 'cut';
+  if (cutShort) {
+    stop.cancel();
+    if (!overBudget) {
+      stop.dispose();
+      throw new DiscoveryCancelled(conn.label);
+    }
+  }
+  stop.dispose();
+  const result = outcome === 'cut' ? undefined : outcome;
   if (result && !streamed) {
     parser.feed(result.stdout);
   }
   const warnings: string[] = [];
+  if (cutShort) {
+    const got = parser.finishSections(true);
+    if (!got.some((s) => s.name === 'nsx-probe')) {
+      throw new RemoteCommandError(
+        `Discovery on ${conn.label} did not answer within its budget of ${Math.round(budgetMs / 1000)} s, and printed nothing. Check the host (load, a hung mount), or raise nsExplorer.refresh.budgetSeconds.`,
+        argv,
+      );
+    }
+    const stageText = lastStage ? ` while reading ${stageWords(lastStage)}` : '';
+    warnings.push(`The refresh of ${conn.label} ran past its budget of ${Math.round(budgetMs / 1000)} s and was stopped${stageText}: what arrived by then is shown.`);
+  }
   if (result?.truncated) {
     warnings.push(`The probe output was cut at ${maxBytes} bytes; some of ${conn.label} is missing.`);
   }
-  let sections = parser.finishSections();
+  let sections = parser.finishSections(cutShort);
   if (parser.truncated && !result?.truncated) {
     warnings.push(`The probe output exceeded ${maxBytes} bytes; the rest was ignored.`);
   }
@@ -152,9 +278,11 @@ export async function discover(conn: HostConnection, opts: DiscoverOptions = {})
     }
   }
   if (cache && (opts.scope ?? 'full') === 'full') {
-    sections = useCliCache(cache, sections);
+    // A stopped CLI printed part of its answer: nothing of this run is kept for the next.
+    const cliStopped = cutShort || sections.some((x) => x.name === 'timeout' && /^(podman|ctr|nerdctl|crictl)$/.test(x.args[0] ?? ''));
+    sections = cliStopped ? (cache.clear(), sections) : useCliCache(cache, sections);
   }
-  const snapshot = buildSnapshot(sections, { takenAt, privileged, warnings });
+  const snapshot = buildSnapshot(sections, { takenAt, privileged, warnings, cutShort });
   // The host-side duration has 10 ms resolution (/proc/uptime); keep it unless it is missing.
   if (!snapshot.host.probeMs) {
     snapshot.host.probeMs = wallMs;
@@ -179,4 +307,18 @@ function useCliCache(cache: DiscoveryCache, sections: Section[]): Section[] {
   cache.fingerprint = fp.args.join(' ');
   cache.sections = sections.slice(sections.indexOf(fp)).filter(isCli);
   return sections;
+}
+
+/** The words for a stage in messages ("while reading …"). */
+export function stageWords(stage: DiscoverStage): string {
+  switch (stage) {
+    case 'processes':
+      return 'processes and namespaces';
+    case 'engines':
+      return "the container engines' state";
+    case 'engine-clis':
+      return 'the container engines';
+    case 'interfaces':
+      return 'network interfaces';
+  }
 }

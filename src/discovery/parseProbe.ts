@@ -5,6 +5,7 @@
  */
 import { StringDecoder } from 'string_decoder';
 import {
+  CommandTimeout,
   ContainerInfo,
   InterfaceInfo,
   NamespaceHolder,
@@ -49,6 +50,8 @@ export interface ParseContext {
   warnings?: string[];
   /** 'tree' for the snapshot taken at the probe's `@@tree-end` (no interfaces, no CLI details yet). */
   scope?: 'tree' | 'full';
+  /** The output was cut short (overall budget, cancel): the snapshot is marked partial. */
+  cutShort?: boolean;
 }
 
 /** Splits the stream into sections as chunks arrive; keeps at most maxBytes of input. */
@@ -71,6 +74,8 @@ export class ProbeStreamParser {
     private readonly onTreeEnd?: (sections: Section[]) => void,
     /** Called once when the probe's last mark (`@@end`) arrives: its output is complete. */
     private readonly onEnd?: () => void,
+    /** Called with each section's name as it starts (progress). */
+    private readonly onSection?: (name: string) => void,
   ) {}
 
   get truncated(): boolean {
@@ -112,6 +117,7 @@ export class ProbeStreamParser {
       const [name, ...args] = line.slice(this.mark.length).split(' ');
       this.current = { name, args, lines: [] };
       this.sections.push(this.current);
+      this.onSection?.(name);
       if (name === 'tree-end' && this.onTreeEnd) {
         this.onTreeEnd([...this.sections]);
       } else if (name === 'end' && this.onEnd) {
@@ -123,11 +129,14 @@ export class ProbeStreamParser {
     }
   }
 
-  /** The sections read so far, flushing a last line without newline. */
-  finishSections(): Section[] {
+  /**
+   * The sections read so far, flushing a last line without newline; a stream that was cut (stopped at
+   * its budget, cancelled) drops that line instead, since it may be half a record.
+   */
+  finishSections(cut = false): Section[] {
     const rest = this.partial + this.decoder.end();
     this.partial = '';
-    if (rest) {
+    if (rest && !cut) {
       this.line(rest);
     }
     return this.sections;
@@ -202,6 +211,8 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
   const rawIfaces: RawInterface[] = [];
   const enginePids = new Set<number>();
   const falseEngines = new Map<number, string>();
+  const timeouts: CommandTimeout[] = [];
+  let ipSkipped = 0;
 
   for (const sec of sections) {
     switch (sec.name) {
@@ -336,6 +347,22 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
       case 'warn':
         warnings.push(sec.args.join(' '));
         break;
+      case 'ip-skipped': {
+        const skipped = Number(sec.args[0]);
+        if (Number.isInteger(skipped) && skipped > 0) {
+          ipSkipped += skipped;
+          warnings.push(`ip did not answer twice, so the interfaces of ${skipped} more network namespace${skipped === 1 ? '' : 's'} were not read.`);
+        }
+        break;
+      }
+      case 'timeout': {
+        const t = parseTimeoutMark(sec.args);
+        if (t) {
+          timeouts.push(t);
+          warnings.push(timeoutWarning(t));
+        }
+        break;
+      }
       case 'tree-end':
         treeEndUptime = Number(sec.args[0]);
         break;
@@ -551,6 +578,8 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
       scope,
       takenAt: ctx.takenAt ?? Date.now(),
       warnings,
+      ...(timeouts.length ? { timeouts } : {}),
+      ...(timeouts.length || ipSkipped || ctx.cutShort ? { partial: true } : {}),
     },
     processes,
     namespaces,
@@ -709,4 +738,36 @@ function holdersOf(n: NamespaceInfo, containers: ContainerInfo[], netns: NetnsIn
     }
   }
   return holders;
+}
+
+const TIMED_COMMANDS = new Set(['docker', 'podman', 'ctr', 'nerdctl', 'crictl', 'lsns', 'ip']);
+
+/** `@@TOKEN timeout COMMAND SECONDS [TARGET]`: only the probe's own command names and plain targets. */
+function parseTimeoutMark(args: readonly string[]): CommandTimeout | undefined {
+  const [command, secs, target] = args;
+  const seconds = Number(secs);
+  if (!TIMED_COMMANDS.has(command) || !Number.isInteger(seconds) || seconds <= 0) {
+    return undefined;
+  }
+  return target && /^[A-Za-z0-9_./:@+-]{1,512}$/.test(target) ? { command, seconds, target } : { command, seconds };
+}
+
+/** What a stopped command costs the snapshot, in the words the UI and the CLI show. */
+export function timeoutWarning(t: CommandTimeout): string {
+  const after = `did not answer in ${t.seconds} s`;
+  switch (t.command) {
+    case 'docker':
+      return `docker on ${t.target ?? 'its socket'} ${after}: the containers only its CLI knows are missing.`;
+    case 'podman':
+      return `podman ${after} for the store ${t.target ?? '?'}: containers from its state files only.`;
+    case 'ctr':
+    case 'nerdctl':
+      return `${t.command} on ${t.target ?? 'containerd'} ${after}: containerd's containers come from its task bundles only.`;
+    case 'crictl':
+      return `crictl ${after}: no pods or CRI details from the runtime.`;
+    case 'lsns':
+      return `lsns ${after}: parent and owner namespaces are unknown.`;
+    default:
+      return `ip ${after} in network namespace ${t.target ?? '?'}: its interfaces are missing.`;
+  }
 }

@@ -17,8 +17,6 @@ case $tk in *[!0-9a-f-]*|'') tk=$(od -An -N16 -tx1 /dev/urandom 2>/dev/null | tr
 M="@@$tk "
 warn() { printf '%swarn %s\n' "$M" "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
-# Engine CLIs can hang on a dead daemon; bound each call when timeout(1) exists.
-if have timeout; then t() { timeout 15 "$@"; }; else t() { "$@"; }; fi
 nl='
 '
 oifs0=$IFS
@@ -36,9 +34,19 @@ while [ $# -gt 0 ]; do
     --known-paths) known_paths=$2; shift 2 ;;
     # The unit separator (\037), passed by the caller: $(printf) would cost a fork.
     --us) us=$2; shift 2 ;;
+    # Time budgets in seconds (see bound below): each engine CLI call, lsns, each ip call.
+    --budget-cli) bcli=$2; shift 2 ;;
+    --budget-lsns) blsns=$2; shift 2 ;;
+    --budget-ip) bip=$2; shift 2 ;;
     *) shift ;;
   esac
 done
+case $bcli in ''|*[!0-9]*) bcli=5 ;; esac
+case $blsns in ''|*[!0-9]*) blsns=5 ;; esac
+case $bip in ''|*[!0-9]*) bip=3 ;; esac
+[ "$bcli" -ge 1 ] && [ "$bcli" -le 600 ] || bcli=5
+[ "$blsns" -ge 1 ] && [ "$blsns" -le 600 ] || blsns=5
+[ "$bip" -ge 1 ] && [ "$bip" -le 600 ] || bip=3
 [ -n "$us" ] || us=$(printf '\037')
 self=$$
 
@@ -56,12 +64,85 @@ for x in lsns ip nsenter stat awk docker podman ctr crictl nerdctl timeout; do
 done
 say "tools=$tools"
 
+# ------------------------------------------------------------------------------------ time budgets
+# A command that asks a daemon (the engine CLIs) or may wait on the kernel (lsns, ip) runs under a
+# budget: `bound SECS CMD ARGS` runs CMD for at most SECS seconds, then TERMs it (KILLs it a second
+# later) and returns 124; the caller prints a timeout mark naming the command and the budget. timeout(1)
+# where the host has it: GNU's --foreground keeps CMD in the probe's process group, so the orphan
+# guard's kill of that group (a cancelled refresh, a dropped session) takes CMD too; busybox's stays in
+# the group anyway. Without timeout(1), the probe's own watchdog (wd_run).
+tmo=
+bound() {
+  [ -n "$tmo" ] || tmo_detect
+  case $tmo in
+    gnu) timeout --foreground -k 1 "$@" ;;
+    bb) timeout -k 1 "$@"; br=$?; [ $br = 143 ] && br=124; return $br ;;
+    *) wd_run "$@" ;;
+  esac
+}
+tmo_detect() {
+  tmo=none
+  have timeout || return 0
+  if timeout --foreground 5 true 2>/dev/null; then tmo=gnu; elif timeout -k 1 5 true 2>/dev/null; then tmo=bb; fi
+}
+# A watchdog: TERMs PID $2 after $1 seconds, KILLs it a second later; TERM stops the watchdog and its
+# sleep at once (wait, unlike a foreground sleep, is interrupted by the trap).
+wd_watch() {
+  trap 'kill $sp 2>/dev/null; exit 0' TERM
+  sleep "$1" & sp=$!; wait $sp
+  kill -TERM "$2" 2>/dev/null
+  sleep 1 & sp=$!; wait $sp
+  kill -KILL "$2" 2>/dev/null
+}
+wd_run() {
+  wb=$1; shift
+  "$@" &
+  wc=$!
+  wd_watch "$wb" "$wc" &
+  ww=$!
+  wait "$wc"; wr=$?
+  kill "$ww" 2>/dev/null; wait "$ww" 2>/dev/null
+  case $wr in 137|143) wr=124 ;; esac
+  return $wr
+}
+# The interfaces need one ip call per network namespace, and timeout(1) costs a process start each (70 %
+# of an ip call, measured): one watchdog watches them all instead. Once a second it reads the children of
+# the shell whose PID is $1 and TERMs each that has run for $2 seconds or more (by its start time, so a
+# reused PID starts afresh); the ip call sees status 143 and prints the timeout mark.
+nets_watch() {
+  trap 'kill $sp 2>/dev/null; exit 0' TERM
+  read -r nwme _ </proc/self/stat
+  nwlim=$(($2 * 100))
+  while kill -0 "$1" 2>/dev/null; do
+    sleep 1 & sp=$!; wait $sp
+    read -r nwup _ </proc/uptime
+    nwup=${nwup%.*}${nwup#*.}
+    nwkids=
+    { read -r nwkids </proc/$1/task/$1/children; } 2>/dev/null
+    for c in $nwkids; do
+      [ "$c" = "$nwme" ] && continue
+      { read -r st </proc/$c/stat; } 2>/dev/null || continue
+      st=${st##*) }
+      set -f; set -- "$1" "$2" $st; set +f
+      [ $# -ge 22 ] || continue
+      nwst=${22}
+      [ $((nwup - nwst)) -ge $nwlim ] && kill -TERM "$c" 2>/dev/null
+    done
+  done
+}
+
 # ---------------------------------------------------------------------------------------- base jobs
 job_lsns() {
   have lsns || return 0
   say "${M}lsns"
-  lsns -J -o NS,TYPE,PATH,NPROCS,PID,PNS,ONS 2>/dev/null || lsns -J -o NS,TYPE,NPROCS,PID 2>/dev/null ||
-    warn "lsns failed: parent and owner namespaces are unknown"
+  bound "$blsns" lsns -J -o NS,TYPE,PATH,NPROCS,PID,PNS,ONS 2>/dev/null; r=$?
+  [ $r = 0 ] && return 0
+  [ $r = 124 ] || { bound "$blsns" lsns -J -o NS,TYPE,NPROCS,PID 2>/dev/null; r=$?; }
+  case $r in
+    0) ;;
+    124) say "${M}timeout lsns $blsns" ;;
+    *) warn "lsns failed: parent and owner namespaces are unknown" ;;
+  esac
 }
 
 # ------------------------------------------------------------------------ interfaces (scope full)
@@ -99,31 +180,50 @@ job_nets() {
   [ -d /var/run/netns ] && ipn=1
   ipmode=json first=1
   [ -n "$nets" ] || nets=$(nets_list)
+  read -r njme _ </proc/self/stat
+  nets_watch "$njme" "$bip" </dev/null >/dev/null 2>&1 &
+  njw=$!
+  # An ip that hung twice hangs on the host's netlink, not in one namespace: the rest are skipped.
+  iphung=0 ipskip=0
   while read -r ino p; do
     [ -n "$ino" ] || continue
+    [ $iphung -lt 2 ] || { ipskip=$((ipskip + 1)); continue; }
     say "${M}netns $ino $p"
     if [ -n "$first" ]; then
       # The first namespace (normally the probe's own, "-") tells what ip can do: JSON (iproute2 4.13
       # and later), one-line text (older iproute2, busybox), or nothing (no ip: /proc/net only).
       first=
-      inns "$p" ip -j -d addr show 2>/dev/null && continue
+      inns "$p" ip -j -d addr show 2>/dev/null; r=$?
+      [ $r = 0 ] && continue
+      [ $r = 143 ] && { say "${M}timeout ip $bip $ino"; iphung=$((iphung + 1)); continue; }
       if ip -o link show >/dev/null 2>&1; then ipmode=text; else ipmode=proc; fi
       say "${M}ipmode $ipmode"
       say "${M}netns $ino $p"
     fi
+    # Status 143: nets_watch ended the call; no second try in that namespace.
+    r=1
     case $ipmode in
-      json) if [ -n "$ipn" ] && case $p in /run/netns/*|/var/run/netns/*) ip -n "${p##*/}" -j -d addr show ;;
-                   *) ip -n "../../../../../../../..$p" -j -d addr show ;; esac 2>/dev/null; then :
-            else inns "$p" ip -j -d addr show 2>/dev/null || warn "ip failed in netns $ino"; fi ;;
-      text) inns "$p" ip -o -d link show 2>/dev/null || inns "$p" ip -o link show 2>/dev/null
-            say "${M}netns-addr $ino"
-            inns "$p" ip -o addr show 2>/dev/null ;;
+      json) if [ -n "$ipn" ]; then
+              case $p in /run/netns/*|/var/run/netns/*) ip -n "${p##*/}" -j -d addr show ;;
+                *) ip -n "../../../../../../../..$p" -j -d addr show ;; esac 2>/dev/null; r=$?
+            fi
+            case $r in 0|143) ;; *) inns "$p" ip -j -d addr show 2>/dev/null; r=$? ;; esac
+            case $r in 0|143) ;; *) warn "ip failed in netns $ino" ;; esac ;;
+      text) inns "$p" ip -o -d link show 2>/dev/null; r=$?
+            case $r in 0|143) ;; *) inns "$p" ip -o link show 2>/dev/null; r=$? ;; esac
+            if [ $r != 143 ]; then
+              say "${M}netns-addr $ino"
+              inns "$p" ip -o addr show 2>/dev/null; r=$?
+            fi ;;
       proc) say "${M}netns-dev $ino"
-            inns "$p" cat /proc/net/dev /proc/net/if_inet6 2>/dev/null ;;
+            inns "$p" cat /proc/net/dev /proc/net/if_inet6 2>/dev/null; r=$? ;;
     esac
+    [ $r != 143 ] || { say "${M}timeout ip $bip $ino"; iphung=$((iphung + 1)); }
   done <<NSX_EOF
 $nets
 NSX_EOF
+  kill "$njw" 2>/dev/null; wait "$njw" 2>/dev/null
+  [ $ipskip = 0 ] || say "${M}ip-skipped $ipskip"
 }
 inns() {
   p=$1; shift
@@ -711,6 +811,10 @@ NSX_EOF
     say "${M}cri-annotations"
     [ $# = 0 ] || awk -v m=ann "$ESC_AWK$FILES_AWK" "$@" 2>/dev/null
   fi
+}
+# The docker CLI, for sockets whose daemon's files the probe could not read (eng_files sets $covered).
+# In scope full it runs after the tree part, so a wedged daemon never holds up the tree.
+eng_docker_cli() {
   have docker || return 0
   socks=$dk_socks
   # The system's default socket, in root's /run: root's own socket there is root's.
@@ -724,13 +828,18 @@ NSX_EOF
     case $done_socks in *" $s "*) continue ;; esac
     done_socks="$done_socks$s "
     [ -S "$s" ] || continue
-    if ids=$(t docker -H "unix://$s" ps -aq 2>/dev/null); then
+    ids=$(bound "$bcli" docker -H "unix://$s" ps -aq 2>/dev/null); r=$?
+    if [ $r = 0 ]; then
       say "${M}docker $s"
       # One inspect for all ids; a container removed in between only drops out of the list.
       # shellcheck disable=SC2086
-      [ -n "$ids" ] && t docker -H "unix://$s" inspect --format "$fmt" $ids 2>/dev/null
+      [ -n "$ids" ] && { bound "$bcli" docker -H "unix://$s" inspect --format "$fmt" $ids 2>/dev/null
+        [ $? != 124 ] || say "${M}timeout docker $bcli $s"; }
+    elif [ $r = 124 ]; then
+      say "${M}timeout docker $bcli $s"
     else
-      ids=$(t docker -H "unix://$s" ps -aq 2>&1 >/dev/null)
+      # A daemon that refused answered at once: ask again for its words.
+      ids=$(bound "$bcli" docker -H "unix://$s" ps -aq 2>&1 >/dev/null)
       warn "docker on $s: ${ids%%"$nl"*}"
     fi
   done
@@ -759,7 +868,8 @@ eng_podman() {
   IFS=$oifs0; set +f
   if [ -n "$pm_default" ]; then
     say "${M}podman - -"
-    t podman ps -a --format json 2>/dev/null || warn "podman ps failed"
+    bound "$bcli" podman ps -a --format json 2>/dev/null
+    case $? in 0) ;; 124) say "${M}timeout podman $bcli /var/lib/containers/storage" ;; *) warn "podman ps failed" ;; esac
   fi
   set -f; IFS=$nl
   for rec in $stores; do
@@ -773,7 +883,8 @@ eng_podman() {
     # shellcheck disable=SC2086
     set -- ${rec#"$us"}
     IFS=$oifs; set +f
-    t podman "$@" ps -a --format json 2>/dev/null || warn "podman ps failed for $r"
+    bound "$bcli" podman "$@" ps -a --format json 2>/dev/null
+    case $? in 0) ;; 124) say "${M}timeout podman $bcli $r" ;; *) warn "podman ps failed for $r" ;; esac
   done
   IFS=$oifs0; set +f
 }
@@ -787,17 +898,25 @@ eng_ctr() {
     case $done_socks in *" $s "*) continue ;; esac
     done_socks="$done_socks$s "
     [ -S "$s" ] || continue
-    nss=$(t ctr -a "$s" namespaces ls -q 2>/dev/null) || { warn "ctr could not reach $s"; continue; }
+    nss=$(bound "$bcli" ctr -a "$s" namespaces ls -q 2>/dev/null)
+    case $? in
+      0) ;;
+      124) say "${M}timeout ctr $bcli $s"; continue ;;
+      *) warn "ctr could not reach $s"; continue ;;
+    esac
+    # A daemon that did not answer once is not asked again in this run.
     for n in $nss; do
       case $n in *[!A-Za-z0-9_.-]*) continue ;; esac
       # Docker's own namespace only repeats the containers docker listed. Tasks (running or not, and
       # their init pids) come from the bundles in state-files.
       [ "$n" = moby ] && [ -n "$dk_socks" ] && continue
       say "${M}ctr-containers $s $n"
-      t ctr -a "$s" -n "$n" containers ls 2>/dev/null
+      bound "$bcli" ctr -a "$s" -n "$n" containers ls 2>/dev/null
+      [ $? != 124 ] || { say "${M}timeout ctr $bcli $s"; break; }
       if have nerdctl; then
         say "${M}nerdctl $s $n"
-        t nerdctl -a "$s" -n "$n" ps -a --format '{{json .}}' 2>/dev/null
+        bound "$bcli" nerdctl -a "$s" -n "$n" ps -a --format '{{json .}}' 2>/dev/null
+        [ $? != 124 ] || { say "${M}timeout nerdctl $bcli $s"; break; }
       fi
     done
   done
@@ -808,10 +927,13 @@ eng_ctr() {
 # keeps state elsewhere.
 eng_crictl() {
   have crictl || return 0
-  if p=$(t crictl pods -o json 2>/dev/null); then
-    say "${M}crictl-pods"; say "$p"
-    say "${M}crictl-ps"; t crictl ps -a -o json 2>/dev/null
-  fi
+  p=$(bound "$bcli" crictl pods -o json 2>/dev/null)
+  case $? in
+    0) say "${M}crictl-pods"; say "$p"
+       say "${M}crictl-ps"; bound "$bcli" crictl ps -a -o json 2>/dev/null
+       [ $? != 124 ] || say "${M}timeout crictl $bcli" ;;
+    124) say "${M}timeout crictl $bcli" ;;
+  esac
 }
 # LXC: the containers of the configured lxcpath are its directories with a config; a running one also
 # has a "[lxc monitor] LXCPATH NAME" process (verified like the engines'), whose child is its init. The
@@ -963,9 +1085,11 @@ run_main() {
   verify
   eng_files
   lxc_dirs
+  [ "$scope" != tree ] || eng_docker_cli
   read up1 _ </proc/uptime
   say "${M}tree-end $up1"
   [ "$scope" != tree ] || return 0
+  eng_docker_cli
   job_nets
   job_cli
 }

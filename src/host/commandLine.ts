@@ -79,10 +79,14 @@ export function shScript(script: string, args: readonly string[] = []): string[]
 }
 
 /**
- * Runs "$@" and kills it when the process whose PID is $1 goes away (the SSH session's sshd) or when the
- * wrapper itself is signalled, so a command whose session dies never lingers on the host as an orphan.
- * With setsid the command leads a process group of its own, and the whole group is killed: what it
- * started (a probe's awk, an engine CLI) goes with it. The watch loop ends with the command.
+ * Runs "$@" and kills it when the process whose PID is $1 goes away (the SSH session's sshd), when that
+ * process lets go of the channel (the client closed or cancelled it: sshd then closes its end of the
+ * command's stdout pipe), or when the wrapper itself is signalled, so a command whose session or channel
+ * ends never lingers on the host as an orphan. The channel check needs no signal request (sshd refuses
+ * those for some sessions) and no process start: `[ A -ef B ]` on /proc fd links compares pipe inodes,
+ * and it acts only once sshd was seen holding the pipe. With setsid the command leads a process group of
+ * its own, and the whole group is killed: what it started (a probe's awk, an engine CLI) goes with it.
+ * The watch loop ends with the command.
  */
 const ORPHAN_GUARD = [
   'p=$1; shift',
@@ -92,7 +96,10 @@ const ORPHAN_GUARD = [
   'exec 3<&-',
   'k() { kill -TERM -"$c" 2>/dev/null || kill -TERM "$c" 2>/dev/null; }',
   "trap 'k' HUP INT TERM",
-  '( while kill -0 "$p" 2>/dev/null && kill -0 "$c" 2>/dev/null; do sleep 1; done; k ) </dev/null >/dev/null 2>&1 &',
+  '( h=; while kill -0 "$p" 2>/dev/null && kill -0 "$c" 2>/dev/null; do',
+  '  s=; for f in /proc/"$p"/fd/*; do [ "$f" -ef /proc/$$/fd/1 ] && { s=1; break; }; done',
+  '  if [ -n "$s" ]; then h=1; elif [ -n "$h" ]; then break; fi',
+  '  sleep 1; done; k ) </dev/null >/dev/null 2>&1 &',
   'w=$!',
   'wait "$c"; r=$?',
   'kill "$w" 2>/dev/null',
@@ -135,8 +142,44 @@ export function ptySudoMarkers(token: string): PtySudoMarkers {
 }
 
 /**
- * The command line of an interactive terminal. A PTY session's close hangs up its processes, so no guard
- * is needed.
+ * Runs "$@" (the terminal's command) in the foreground and, when the terminal hangs up (the user closed
+ * it, the link dropped), sends SIGHUP to every other process of its session, as an interactive bash does
+ * for its jobs. The kernel's hangup signals only the session leader (this guard), so without it the
+ * target's shell (under nsenter, not the leader) and the jobs it runs, in the foreground or in the
+ * background (busybox ash, in most containers, forwards nothing), would run on. A watcher notices the
+ * hangup once a second by `[ -t 9 ]` on a copy of the terminal (a hung-up terminal is no terminal any
+ * more: no process start), and acts only when the terminal was one at first. Processes that ignore HUP
+ * (nohup) or left the session (setsid) are left alone, as bash leaves them; the watcher's ancestors
+ * (this guard, sudo) are not signalled.
+ */
+const PTY_GUARD = [
+  'exec 9<&0',
+  '(',
+  "  trap '' HUP",
+  "  trap 'kill $sp 2>/dev/null; exit 0' TERM",
+  '  [ -t 9 ] || exit 0',
+  '  while [ -t 9 ]; do sleep 1 & sp=$!; wait $sp; done',
+  '  read -r me _ </proc/self/stat',
+  '  { read -r s </proc/$me/stat; } 2>/dev/null; s=${s##*) }; set -f; set -- $s; sid=$4',
+  '  a=" $me "; p=$me; i=0',
+  '  while [ "$p" -gt 1 ] && [ $i -lt 64 ]; do { read -r s </proc/$p/stat; } 2>/dev/null || break; s=${s##*) }; set -- $s; p=$2; a="$a$p "; i=$((i + 1)); done',
+  '  set +f',
+  '  for d in /proc/[0-9]*; do',
+  '    { read -r s <$d/stat; } 2>/dev/null || continue; s=${s##*) }; set -f; set -- $s; set +f',
+  '    [ "$4" = "$sid" ] || continue',
+  '    case $a in *" ${d#/proc/} "*) continue ;; esac',
+  '    kill -HUP "${d#/proc/}" 2>/dev/null',
+  '  done',
+  ') </dev/null >/dev/null 2>&1 &',
+  'w=$!',
+  '"$@" 9<&-; r=$?',
+  'kill "$w" 2>/dev/null',
+  'exit $r',
+].join('\n');
+
+/**
+ * The command line of an interactive terminal, under PTY_GUARD: when the terminal hangs up, nothing of
+ * it runs on.
  *
  * With a sudo password (mode `sudo-password` and `markers`), the password must reach sudo and nothing
  * else: not the shell in the target (where sudo asks for nothing, because the rule became NOPASSWD or a
@@ -151,7 +194,8 @@ export function ptySudoMarkers(token: string): PtySudoMarkers {
  * With mode `sudo-password` but no markers, sudo asks the user on the terminal itself; the extension
  * writes nothing for it.
  */
-export function ptyCommandLine(argv: readonly string[], mode: PrivilegeMode, markers?: PtySudoMarkers): string {
+export function ptyCommandLine(command: readonly string[], mode: PrivilegeMode, markers?: PtySudoMarkers): string {
+  const argv = ['sh', '-c', PTY_GUARD, 'nsx-term-guard', ...command];
   if (mode.kind === 'sudo-password') {
     if (!markers) {
       return `exec ${commandLine(['sudo', '-k', '--', ...argv])}`;

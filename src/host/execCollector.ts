@@ -67,7 +67,14 @@ export class ExecCollector {
   }
 
   stderr(chunk: Buffer): void {
-    if (this.settled || this.errBytes > MAX_STDERR) {
+    if (this.settled) {
+      return;
+    }
+    if (this.options.onStderr) {
+      this.options.onStderr(chunk);
+      return;
+    }
+    if (this.errBytes > MAX_STDERR) {
       return;
     }
     this.errBytes += chunk.length;

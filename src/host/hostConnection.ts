@@ -13,6 +13,44 @@ export interface DisposableLike {
   dispose(): void;
 }
 
+/** A token one can cancel, optionally following another (a caller's token). */
+export class CancellationSourceLike implements CancellationTokenLike {
+  private cancelled = false;
+  private readonly listeners = new Set<() => void>();
+  private readonly parentSub: DisposableLike | undefined;
+
+  constructor(parent?: CancellationTokenLike) {
+    this.parentSub = parent?.onCancellationRequested(() => this.cancel());
+    if (parent?.isCancellationRequested) {
+      this.cancelled = true;
+    }
+  }
+
+  get isCancellationRequested(): boolean {
+    return this.cancelled;
+  }
+
+  onCancellationRequested(listener: () => void): DisposableLike {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  cancel(): void {
+    if (this.cancelled) {
+      return;
+    }
+    this.cancelled = true;
+    const ls = [...this.listeners];
+    this.listeners.clear();
+    ls.forEach((l) => l());
+  }
+
+  dispose(): void {
+    this.parentSub?.dispose();
+    this.listeners.clear();
+  }
+}
+
 export interface ExecOptions {
   /** Written to the command's stdin, then stdin is closed. */
   stdin?: string | Buffer;
@@ -23,8 +61,10 @@ export interface ExecOptions {
   privileged?: boolean;
   /** Stop reading stdout past this many bytes (the result is marked truncated). */
   maxOutputBytes?: number;
-  /** Receives stdout as it arrives, for stream parsing. */
+  /** Receives stdout as it arrives, for stream parsing; stdout is then not collected. */
   onStdout?: (chunk: Buffer) => void;
+  /** Receives stderr as it arrives, all of it; stderr is then not collected. */
+  onStderr?: (chunk: Buffer) => void;
 }
 
 export interface ExecResult {

@@ -660,7 +660,7 @@ export class SshConnection implements HostConnection {
       () => {
         if (channel) {
           try {
-            channel.signal('TERM');
+            signalChannel(channel, 'TERM');
           } catch {
             // the channel may be gone
           }
@@ -772,5 +772,25 @@ function endHops(hops: readonly Hop[]): void {
   for (const h of [...hops].reverse()) {
     h.client.end();
     h.proxy?.kill();
+  }
+}
+
+/**
+ * Sends a signal request on a session channel (RFC 4254 6.9): sshd signals the command's process group,
+ * and the orphan guard there kills the command's whole group. ssh2's Channel.signal() sends nothing once
+ * the channel's stdin is ended (every exec ends it at once), so the request goes through the channel's
+ * protocol object while the channel is open (its stdin ended: state "eof"); otherwise through signal().
+ */
+export function signalChannel(channel: ClientChannel, name: 'TERM' | 'INT' | 'HUP' | 'KILL'): void {
+  const c = channel as unknown as {
+    type?: string;
+    outgoing?: { id?: number; state?: string };
+    _client?: { _protocol?: { signal?: (id: number, signal: string) => void } };
+  };
+  const protocol = c._client?._protocol;
+  if (c.type === 'session' && (c.outgoing?.state === 'open' || c.outgoing?.state === 'eof') && typeof c.outgoing.id === 'number' && typeof protocol?.signal === 'function') {
+    protocol.signal(c.outgoing.id, name);
+  } else {
+    channel.signal(name);
   }
 }

@@ -28,6 +28,21 @@ export interface HostFacts {
   takenAt: number;
   /** What the probe could not see, in words the UI shows. */
   warnings: string[];
+  /** Commands on the host that ran out of their time budget and were stopped (their data is missing). */
+  timeouts?: CommandTimeout[];
+  /**
+   * True when the snapshot holds less than the probe would have read: the refresh ran past its overall
+   * budget or was stopped, or a command ran out of its budget (see timeouts and warnings).
+   */
+  partial?: boolean;
+}
+
+/** One command the probe stopped at its budget: docker, podman, ctr, nerdctl, crictl, lsns or ip. */
+export interface CommandTimeout {
+  command: string;
+  seconds: number;
+  /** The daemon's socket, the store, or the network namespace inode it was asked about. */
+  target?: string;
 }
 
 export interface ProcessInfo {

@@ -3,7 +3,7 @@
  * on demand or on a timer. One connection per host, shared by the tree, terminals, panels and workflows.
  */
 import * as vscode from 'vscode';
-import { discover, DiscoveryCache } from '../discovery/discover';
+import { DEFAULT_BUDGETS, DEFAULT_REFRESH_BUDGET_MS, discover, DiscoverStage, DiscoveryCache, DiscoveryCancelled, ProbeBudgets } from '../discovery/discover';
 import { openConnection } from '../host/connect';
 import { ConnectionState, HostConnection, HostInfo } from '../host/hostConnection';
 import { LocalConnection } from '../host/localConnection';
@@ -20,7 +20,10 @@ export class HostSession implements vscode.Disposable {
   info: HostInfo | undefined;
   error: string | undefined;
   loading = false;
+  /** Where the running refresh is (shown on the host item); undefined between refreshes. */
+  stage: DiscoverStage | undefined;
   private refreshing: Promise<void> | undefined;
+  private cancelSource: vscode.CancellationTokenSource | undefined;
   private readonly changed = new vscode.EventEmitter<HostSession>();
   readonly onDidChange = this.changed.event;
   private readonly subs: vscode.Disposable[] = [];
@@ -65,22 +68,44 @@ export class HostSession implements vscode.Disposable {
     return this.refreshing;
   }
 
+  /** Stops the running refresh on the host; the last snapshot stays. */
+  cancelRefresh(): void {
+    this.cancelSource?.cancel();
+  }
+
   private async doRefresh(): Promise<void> {
     this.loading = true;
+    this.stage = undefined;
+    const cancel = new vscode.CancellationTokenSource();
+    this.cancelSource = cancel;
     this.changed.fire(this);
+    const cfg = vscode.workspace.getConfiguration('nsExplorer.refresh');
+    const budgets: ProbeBudgets = {
+      engineSeconds: cfg.get<number>('engineTimeoutSeconds', DEFAULT_BUDGETS.engineSeconds),
+      lsnsSeconds: cfg.get<number>('lsnsTimeoutSeconds', DEFAULT_BUDGETS.lsnsSeconds),
+      ipSeconds: cfg.get<number>('ipTimeoutSeconds', DEFAULT_BUDGETS.ipSeconds),
+    };
+    const budgetMs = cfg.get<number>('budgetSeconds', DEFAULT_REFRESH_BUDGET_MS / 1000) * 1000;
     try {
       await vscode.window.withProgress(
         { location: { viewId: 'nsExplorer.hosts' }, title: `Reading ${this.label}…` },
         async () => {
           if (this.conn.state.kind !== 'connected') {
-            this.info = await (this.conn.retryNow ? this.conn.retryNow() : this.conn.connect());
+            this.info = await (this.conn.retryNow ? this.conn.retryNow() : this.conn.connect(cancel.token));
           }
-          this.info ??= await this.conn.connect();
+          this.info ??= await this.conn.connect(cancel.token);
           // The first time, the tree shows its first levels as soon as the probe has printed them.
           const first = !this.snapshot;
           const snapshot = await discover(this.conn, {
             hostInfo: this.info,
             cache: this.discoveryCache,
+            token: cancel.token,
+            budgets,
+            timeoutMs: budgetMs,
+            onStage: (stage) => {
+              this.stage = stage;
+              this.changed.fire(this);
+            },
             onTree: first
               ? (partial) => {
                   if (!this.snapshot) {
@@ -94,14 +119,27 @@ export class HostSession implements vscode.Disposable {
           this.snapshot = snapshot;
           this.index = new SnapshotIndex(snapshot);
           this.error = undefined;
+          if (snapshot.host.partial) {
+            this.log.warn(`partial snapshot: ${snapshot.host.warnings.join(' | ')}`);
+          }
         },
       );
     } catch (e) {
+      if (e instanceof DiscoveryCancelled) {
+        // The user stopped it: the host is as it was, and the last snapshot stays.
+        this.log.info(e.message);
+        return;
+      }
       this.error = (e as Error).message;
       this.log.error(`refresh failed: ${this.error}`);
       throw e;
     } finally {
       this.loading = false;
+      this.stage = undefined;
+      if (this.cancelSource === cancel) {
+        this.cancelSource = undefined;
+      }
+      cancel.dispose();
       this.changed.fire(this);
     }
   }

@@ -4,6 +4,7 @@
  * host's SnapshotIndex; ids are stable so expansion survives refreshes.
  */
 import * as vscode from 'vscode';
+import { stageWords } from '../discovery/discover';
 import { displayCodeBlock, displayMarkdown as mdText, displayText } from '../model/displayText';
 import { ContainerEngine, ContainerInfo, InterfaceInfo, NS_TYPES, NsType, ProcessInfo } from '../model/snapshot';
 import { containerByRef } from '../model/queries';
@@ -429,13 +430,14 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const connected = state.kind === 'connected';
     const parts: string[] = [];
     if (session.loading) {
-      parts.push('loading…');
+      parts.push(session.stage ? `reading ${stageWords(session.stage)}…` : 'loading…');
     } else if (!connected) {
       parts.push(state.kind === 'reconnecting' ? `reconnecting (attempt ${state.attempt})` : state.kind);
       if (snap) parts.push(`snapshot of ${fmtTime(snap.host.takenAt)}`);
     }
     if (info) parts.push(`${info.user} (${info.privilege})`);
     if (snap) parts.push(snap.host.kernel);
+    if (snap?.host.partial) parts.push('partial');
     if (snap && snap.host.warnings.length) parts.push(`${snap.host.warnings.length} warnings`);
     item.description = displayText(parts.join(' · '));
     const color = session.error ? new vscode.ThemeColor('errorForeground') : connected ? undefined : new vscode.ThemeColor('disabledForeground');
@@ -455,7 +457,12 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     item.tooltip = md;
     item.contextValue = contextValue({
       kind: 'host',
-      flags: [connected ? 'connected' : 'disconnected', isLocal(session.conn) ? 'local' : 'ssh', info?.privilege === 'limited' ? 'limited' : 'writable'],
+      flags: [
+        connected ? 'connected' : 'disconnected',
+        isLocal(session.conn) ? 'local' : 'ssh',
+        info?.privilege === 'limited' ? 'limited' : 'writable',
+        session.loading ? 'refreshing' : 'idle',
+      ],
     });
     return item;
   }

@@ -38,7 +38,7 @@ export function contextValue(facts: ContextFacts): string {
 
 /** Every flag each kind can carry, so tests can enumerate what items may produce. */
 export const CONTEXT_FLAGS: Record<ContextFacts['kind'], string[][]> = {
-  host: [['connected', 'disconnected'], ['local', 'ssh'], ['writable', 'limited']],
+  host: [['connected', 'disconnected'], ['local', 'ssh'], ['writable', 'limited'], ['refreshing', 'idle']],
   container: [['running', 'stopped'], ['sandboxed', 'native']],
   namespace: [['net', 'pid', 'mnt', 'uts', 'ipc', 'user', 'cgroup', 'time'], ['enterable', 'unreachable']],
   netns: [['hostns', 'named', 'container', 'other'], ['enterable', 'unreachable']],

@@ -4,6 +4,7 @@
 // Run while the lab is up:  npx mocha --timeout 120000 out/test/lab/cli.test.js
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -184,6 +185,56 @@ describe('CLI against the lab sshd', function () {
       assert.ok(text.length > 65_536, `the snapshot is only ${text.length} bytes: too small to show a cut`);
       const s = JSON.parse(text) as Snapshot;
       assert.ok(s.processes.length > 0 && s.host.scope === 'full');
+    });
+
+    it('exec passes 1 MB of binary output through a slow pipe byte for byte, and its exit code', function () {
+      const file = path.join(tmp, 'random.bin');
+      const bytes = crypto.randomBytes(1024 * 1024);
+      fs.writeFileSync(file, bytes);
+      fs.chmodSync(tmp, 0o755);
+      // dockerd's network namespace only (the host's): the host's file system, where the file is.
+      const args = ['exec', '--target', direct('nsxkey'), '--ssh-config', emptyConfig, '--known-hosts', lab.ssh.knownHosts, '--identity', lab.keys.ed25519.path, '--pid', String(lab.docker.pid), '--ns', 'net', '--', 'sh', '-c', 'cat "$1"; printf err >&2; exit 3', 'sh', file];
+      const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+      const out = path.join(tmp, 'exec.out');
+      const err = path.join(tmp, 'exec.err');
+      const status = path.join(tmp, 'exec.status');
+      const r = spawnSync('sh', ['-c', `{ ${quoted} 2>"$3"; echo $? >"$2"; } | { sleep 2; cat >"$1"; }`, 'sh', out, status, err], {
+        cwd: tmp,
+        encoding: 'utf8',
+        timeout: 90_000,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp },
+      });
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.strictEqual(fs.readFileSync(status, 'utf8').trim(), '3', fs.readFileSync(err, 'utf8'));
+      const got = fs.readFileSync(out);
+      const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+      assert.strictEqual(got.length, bytes.length);
+      assert.strictEqual(sha(got), sha(bytes));
+      assert.strictEqual(fs.readFileSync(err, 'utf8'), 'err');
+    });
+
+    it('a snapshot past its --budget is printed whole, partial, with its warnings on stderr, and exits 5', function () {
+      const pid = lab.docker.containerdPid;
+      assert.ok(pid, "the lab's containerd is not up");
+      // containerd stopped: ctr waits (its budget 60 s), the refresh may take 4.
+      process.kill(pid, 'SIGSTOP');
+      let r: CliRun;
+      try {
+        r = cli(['snapshot', '--target', direct('root'), ...base(lab.ssh.knownHosts, ['--identity', lab.keys.ed25519.path, '--budget', '4', '--engine-timeout', '60'])]);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      assert.strictEqual(r.status, 5, r.stderr);
+      const s = JSON.parse(r.stdout) as Snapshot;
+      assert.strictEqual(s.host.partial, true);
+      assert.ok(s.containers.some((c) => c.name === 'lab-c1'), 'the docker containers from their state files');
+      assert.ok(r.ms < 15_000, `${r.ms} ms`);
+      assert.match(r.stderr, /^warning: The refresh of .* ran past its budget of 4 s and was stopped while reading the container engines/m);
+      assert.strictEqual(r.stderr.trim().split('\n').filter((l) => !l.startsWith('warning: ')).length, 0, r.stderr);
+    });
+
+    it('a budget that is no whole number of seconds is exit 2, before connecting', function () {
+      assertFails(cli(snapshotAs('nsxkey', lab.ssh.knownHosts, ['--identity', lab.keys.ed25519.path, '--ip-timeout', '0.5'])), 2, /--ip-timeout must be a whole number of seconds/);
     });
 
     it('anything but tree or full is exit 2, before connecting', function () {

@@ -341,6 +341,40 @@ const labUp = process.platform === 'linux' && isLabUp();
       });
     }
 
+    for (const who of ['root', 'nsxkey'] as const) {
+      it(`a terminal closed from the client leaves no process inside the container (${who})`, async () => {
+        let conn = root;
+        let snap = snapshot;
+        let info = rootInfo;
+        if (who !== 'root') {
+          ({ conn, info } = await openLab(lab, who));
+          others.push(conn);
+          snap = await discover(conn);
+        }
+        const s = await pty({ kind: 'container', ref: 'lab-c1' }, NS_TYPES, conn, snap, info);
+        const secs = 3000 + Math.floor(Math.random() * 900);
+        await s.run('echo ready');
+        // A foreground job of the shell and one it left in the background.
+        s.channel.write(`sleep ${secs + 1} & sleep ${secs}\n`);
+        const sleeping = () => fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+          try {
+            return new RegExp(`^sleep\\s${secs}|^sleep\\s${secs + 1}`).test(cmdlineOf(Number(d)));
+          } catch {
+            return false;
+          }
+        });
+        for (let i = 0; i < 50 && sleeping().length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+        assert.strictEqual(sleeping().length, 2, 'both sleeps run inside lab-c1');
+        s.close();
+        let left = sleeping();
+        for (let i = 0; i < 50 && left.length; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          left = sleeping();
+        }
+        assert.deepStrictEqual(left.map((pid) => `${pid} ${cmdlineOf(Number(pid))}`), [], 'processes of the closed terminal remain');
+      });
+    }
+
     it('nsxkey (sudo without a password) gets a shell in lab-c1', async () => {
       const { conn, info } = await openLab(lab, 'nsxkey');
       others.push(conn);

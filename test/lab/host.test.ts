@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { openConnection, OpenOptions } from '../../src/host/connect';
-import { ConnectionError, ConnectionState, HostConnection } from '../../src/host/hostConnection';
+import { CancellationSourceLike, ConnectionError, ConnectionState, HostConnection } from '../../src/host/hostConnection';
 import { LogLevel, setLogSink } from '../../src/host/log';
 import { PrivilegeError } from '../../src/host/privilege';
 import { HostKeyChoice, HostKeyQuestion, SshConnection, SshPrompts } from '../../src/host/sshConnection';
@@ -387,6 +387,28 @@ describe('host layer against the lab sshd', function () {
   });
 
   describe('faults', function () {
+    for (const who of ['root', 'nsxkey'] as const) {
+      it(`a cancelled exec stops its command on the host (${who}${who === 'nsxkey' ? ', through sudo' : ''})`, async function () {
+        const marker = `nsx-cancel-${who}-${process.pid}-${Date.now()}`;
+        const c = await conn(direct(who), { identities: [lab.keys.ed25519.path], sudo: who === 'root' ? 'never' : 'always' });
+        await c.connect();
+        const cancel = new CancellationSourceLike();
+        const running = c.exec(['bash', '-c', `exec -a ${marker} sleep 30`], { token: cancel, privileged: who !== 'root' });
+        running.catch(() => undefined);
+        await waitFor(() => processes().some((p) => p.args.startsWith(marker)), 10_000);
+        assert.ok(processes().some((p) => p.args.startsWith(marker) && p.user === 'root'), 'the marked sleep runs as root');
+        cancel.cancel();
+        await assert.rejects(running, /was cancelled/);
+        // The guard looks once a second; it then kills the command's process group.
+        const gone = await waitFor(() => !processes().some((p) => p.args.includes(marker)), 5_000);
+        assert.deepStrictEqual(processes().filter((p) => p.args.includes(marker)), [], 'the cancelled command still runs');
+        console.log(`      gone ${gone} ms after the cancel`);
+        // The connection stays usable.
+        assert.strictEqual((await c.exec(['echo', 'ok'])).stdout.trim(), 'ok');
+        c.dispose();
+      });
+    }
+
     it('a killed sshd session fails the running command and leaves no process behind', async function () {
       const marker = `nsx-orphan-${process.pid}-${Date.now()}`;
       const c = await conn(direct('nsxkey'), { identities: [lab.keys.ed25519.path], sudo: 'never' });

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { connect, undo } from '../../src/cli/netnsCommands';
 import { discover } from '../../src/discovery/discover';
 import { openConnection, OpenOptions } from '../../src/host/connect';
-import { ConnectionError, HostConnection } from '../../src/host/hostConnection';
+import { CancellationSourceLike, ConnectionError, HostConnection } from '../../src/host/hostConnection';
 import { LogLevel, setLogSink } from '../../src/host/log';
 import { OpenSshConnection } from '../../src/host/opensshConnection';
 import { HostKeyChoice, HostKeyQuestion, SshConnection, SshPrompts } from '../../src/host/sshConnection';
@@ -224,6 +224,20 @@ const labUp = process.platform === 'linux' && isLabUp();
       assert.ok(await waitFor(() => pidsWith(mark).length === 0, 10_000), `the command outlived the master: ${pidsWith(mark).join(',')}`);
       assert.ok(!fs.existsSync(cpDir), 'the ControlPath folder is removed after the master died');
       assert.strictEqual(conn.state.kind, 'disconnected');
+    });
+
+    it('stops a cancelled command on the host, and the connection stays usable', async () => {
+      const conn = await open('lab', 'openssh');
+      await conn.connect();
+      const mark = `nsx-cancel-${process.pid}-${Date.now()}`;
+      const source = new CancellationSourceLike();
+      const running = conn.exec(['sh', '-c', `exec -a ${mark} sleep 300`], { privileged: true, token: source });
+      running.catch(() => undefined);
+      assert.ok(await waitFor(() => pidsWith(mark).length > 0, 10_000), 'the remote command did not start');
+      source.cancel();
+      await assert.rejects(running, /cancelled/);
+      assert.ok(await waitFor(() => pidsWith(mark).length === 0, 10_000), `the cancelled command runs on: ${pidsWith(mark).join(',')}`);
+      assert.strictEqual((await conn.exec(['echo', 'still here'])).stdout, 'still here\n');
     });
 
     it('removes the master and its socket on disconnect', async () => {

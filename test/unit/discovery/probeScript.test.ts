@@ -103,7 +103,11 @@ describe('probe script', () => {
         const mine = probe(process.env);
         const bb = probe({ ...process.env, NSX_KEEP_PATH: '1', PATH: bin });
         const again = probe(process.env);
-        const stable = (p: ProcessInfo) => again.processes.some((q) => q.pid === p.pid && q.comm === p.comm) && !/^kworker/.test(p.comm);
+        // Unchanged from the first run to the last (same parent, name and command line: not reparented
+        // or exec'd meanwhile, as the busy machine's own processes may be).
+        const same = (p: ProcessInfo, q: ProcessInfo) => q.pid === p.pid && q.comm === p.comm && q.ppid === p.ppid && q.cmdline === p.cmdline && q.start === p.start;
+        const stablePids = new Set(mine.processes.filter((p) => again.processes.some((q) => same(p, q)) && !/^kworker/.test(p.comm)).map((p) => p.pid));
+        const stable = (p: ProcessInfo) => stablePids.has(p.pid);
         const view = (s: Snapshot) =>
           s.processes.filter(stable).map((p) => ({ pid: p.pid, ppid: p.ppid, uid: p.uid, comm: p.comm, cmdline: p.cmdline, nspid: p.nspid, ns: p.ns, cgroup: p.cgroup }));
         const want = view(mine);
@@ -125,10 +129,19 @@ describe('probe script', () => {
   });
 
   it('passes docker sockets as positional arguments and refuses odd paths', () => {
-    assert.deepStrictEqual(probeArgv(['/run/nsx-lab/docker.sock']).slice(3), ['sh', '--us', '\x1f', '--docker-socket', '/run/nsx-lab/docker.sock']);
+    const budgets = ['--budget-cli', '5', '--budget-lsns', '5', '--budget-ip', '3'];
+    assert.deepStrictEqual(probeArgv(['/run/nsx-lab/docker.sock']).slice(3), ['sh', '--us', '\x1f', ...budgets, '--docker-socket', '/run/nsx-lab/docker.sock']);
     assert.throws(() => probeArgv(['relative.sock']), /not an absolute path/);
-    assert.deepStrictEqual(probeArgv([], 'tree').slice(3), ['sh', '--us', '\x1f', '--scope', 'tree']);
+    assert.deepStrictEqual(probeArgv([], 'tree').slice(3), ['sh', '--us', '\x1f', ...budgets, '--scope', 'tree']);
     assert.throws(() => probeArgv(['/run/$(id).sock']), /not an absolute path/);
+  });
+
+  it('passes the command budgets as whole seconds and refuses others before anything runs', () => {
+    const argv = probeArgv([], 'full', undefined, undefined, { engineSeconds: 2, lsnsSeconds: undefined, ipSeconds: 7 });
+    assert.deepStrictEqual(argv.slice(6, 12), ['--budget-cli', '2', '--budget-lsns', '5', '--budget-ip', '7']);
+    for (const bad of [0, -1, 1.5, 601, Number.NaN]) {
+      assert.throws(() => probeArgv([], 'full', undefined, undefined, { ipSeconds: bad }), /whole number of seconds/);
+    }
   });
 });
 
