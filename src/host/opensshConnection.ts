@@ -9,6 +9,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { AskpassBridge, AskpassQuestion } from './askpass';
@@ -151,6 +152,53 @@ function reasonOf(stderr: string): ConnectionError['reason'] {
   return 'connect';
 }
 
+const STALE_SWEEP_MAX = 64;
+
+/**
+ * Removes the private folders of connections whose extension host died without disconnecting (a crash,
+ * a killed window): this user's own `nsx-ssh-*` folders whose askpass socket no longer answers. A live
+ * connection always listens there, so its folder is never touched. Bounded in count and time.
+ */
+export async function sweepStaleDirs(base: string, log: Logger): Promise<void> {
+  let names: string[];
+  try {
+    names = (await fs.promises.readdir(base)).filter((n) => /^nsx-ssh-[A-Za-z0-9]{6}$/.test(n)).slice(0, STALE_SWEEP_MAX);
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  await Promise.all(
+    names.map(async (name) => {
+      const dir = path.join(base, name);
+      try {
+        const st = await fs.promises.lstat(dir);
+        if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o777) !== 0o700) {
+          return;
+        }
+        const alive = await new Promise<boolean>((resolve) => {
+          const sock = net.connect(path.join(dir, 'askpass.sock'));
+          const done = (v: boolean) => {
+            sock.destroy();
+            resolve(v);
+          };
+          sock.setTimeout(1000, () => done(true)); // slow to answer: leave it alone
+          sock.once('connect', () => done(true));
+          // No listener on the socket: dead. No socket yet: dead only if the folder is not being set up
+          // right now by another window (it is made a moment before the socket).
+          sock.once('error', (e: NodeJS.ErrnoException) =>
+            done(!(e.code === 'ECONNREFUSED' || (e.code === 'ENOENT' && Date.now() - st.mtimeMs > 60_000))));
+        });
+        if (!alive) {
+          await fs.promises.rm(dir, { recursive: true, force: true });
+          log.info(`removed ${dir}, left by a connection that ended without disconnecting`);
+        }
+      } catch {
+        // gone meanwhile, or not ours
+      }
+    }),
+  );
+}
+
 export class OpenSshConnection implements HostConnection {
   readonly id: string;
   readonly label: string;
@@ -274,6 +322,7 @@ export class OpenSshConnection implements HostConnection {
     // must fit in 104-108 bytes.
     const base = process.platform === 'win32' ? os.tmpdir() : fs.existsSync('/tmp') ? '/tmp' : os.tmpdir();
     this.candidate = { passphrases: new Map() };
+    await sweepStaleDirs(base, this.log);
     const dir = await fs.promises.mkdtemp(path.join(base, 'nsx-ssh-'));
     await fs.promises.chmod(dir, 0o700);
     this.dir = dir;

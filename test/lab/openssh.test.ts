@@ -4,7 +4,7 @@
 // ssh's prompts through the askpass bridge; auto choosing OpenSSH where the config needs it.
 // Run while the lab is up:  npx mocha --timeout 120000 out/test/lab/openssh.test.js
 import * as assert from 'assert';
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -255,6 +255,27 @@ const labUp = process.platform === 'linux' && isLabUp();
       assert.ok(!fs.existsSync(path.dirname(cp)), 'the ControlPath folder is gone at once');
       assert.ok(await waitFor(() => !fs.existsSync(`/proc/${master}`) || /\) Z/.test(fs.readFileSync(`/proc/${master}/stat`, 'utf8')), 5000), 'the master ssh still runs');
       assert.deepStrictEqual(pidsWith(cp), [], 'an ssh session of this connection still runs');
+    });
+
+    it('removes the folder a crashed connection left, and leaves a live connection\'s alone', async () => {
+      const live = (await open('lab', 'openssh')) as OpenSshConnection;
+      await live.connect();
+      // What a killed extension host leaves: the folder with its askpass files and a socket no one serves.
+      const stale = fs.mkdtempSync('/tmp/nsx-ssh-');
+      fs.chmodSync(stale, 0o700);
+      // A listener killed with SIGKILL leaves its socket file behind, as a crashed extension host does.
+      const sock = path.join(stale, 'askpass.sock');
+      const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}); setInterval(() => {}, 1e6)`], { stdio: 'ignore' });
+      assert.ok(await waitFor(() => fs.existsSync(sock), 5000), 'the socket was not made');
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.once('exit', r));
+      assert.ok(fs.existsSync(sock), 'the socket file should outlive its killed listener');
+      fs.writeFileSync(path.join(stale, 'askpass.sh'), '#!/bin/sh\n');
+      const next = await open('lab', 'openssh');
+      await next.connect();
+      assert.ok(!fs.existsSync(stale), 'the stale folder is still there');
+      assert.ok(fs.existsSync(live.controlPath!), 'the live connection lost its ControlPath');
+      assert.strictEqual((await live.exec(['echo', 'ok'])).stdout, 'ok\n');
     });
 
     it('auto picks OpenSSH for a config that needs it, and says why in the log', async () => {
