@@ -339,6 +339,8 @@ async function bench() {
     const { benchTerminal } = require(path.join(root, 'bench', 'terminal.js'));
     const terminal = await benchTerminal();
     lines.push(terminal.markdown, '');
+    log('transport: exec over OpenSSH (ControlMaster) against ssh2');
+    lines.push((await require(path.join(root, 'bench', 'transport.js')).benchTransport()).markdown, '');
     log('pidmap: buildPidMap and the PID map webview at 5,000 processes (headless chromium)');
     lines.push((await require(path.join(root, 'bench', 'pidmap.js')).benchPidMap()).markdown, '');
     log('topology: buildTopology and the topology webview at 200 network namespaces (headless chromium)');

@@ -55,6 +55,7 @@ function spawnGroup(command, argv, options) {
 
 async function main() {
   const env = {};
+  const settings = {};
   if (withLab) {
     if (!fs.existsSync(LAB)) throw new Error('test/lab/lab.sh is missing');
     cleanups.push(async () => {
@@ -65,12 +66,21 @@ async function main() {
     const up = spawnSync('bash', [LAB, 'up'], { cwd: ROOT, stdio: 'inherit' });
     if (up.status !== 0) throw new Error(`lab.sh up failed (${up.status ?? up.signal})`);
     env.NSX_LAB_DIR = process.env.NSX_LAB_DIR ?? '/run/nsx-lab';
+    // Connect to Host offers the lab's aliases: its ssh config (lab, lab-inner through ProxyJump) and the
+    // aliases as saved hosts.
+    const lab = JSON.parse(fs.readFileSync(path.join(env.NSX_LAB_DIR, 'lab.json'), 'utf8'));
+    settings['nsExplorer.sshConfigFile'] = lab.clientConfig;
+    settings['nsExplorer.hosts'] = ['lab', 'lab-inner'];
   }
 
   await packageExtension({ build: true, out: DEFAULT_VSIX });
 
   if (onPath('code') && !process.env.NSX_DEMO_CODE_SERVER) {
     console.log('\ndemo: desktop VS Code found: code --extensionDevelopmentPath=' + ROOT);
+    if (withLab) {
+      // Desktop VS Code keeps the user's own settings: say what to set rather than change them.
+      console.log(`demo: to reach the lab, set "nsExplorer.sshConfigFile": "${settings['nsExplorer.sshConfigFile']}" and pick "lab" in Connect to Host…`);
+    }
     const child = spawnGroup('code', ['--new-window', '--wait', `--extensionDevelopmentPath=${ROOT}`, ROOT], {
       env: { ...process.env, ...env },
     });
@@ -79,13 +89,17 @@ async function main() {
   }
 
   const { startCodeServer } = require('./codeServer');
-  const server = await startCodeServer({ port, installVsix: DEFAULT_VSIX, env, keepHome: true, workspace: ROOT });
+  const server = await startCodeServer({ port, installVsix: DEFAULT_VSIX, env, settings, keepHome: true, workspace: ROOT });
   cleanups.push(() => server.stop());
   const url = `${server.url}/?folder=${encodeURIComponent(server.workspace)}`;
   const bar = '='.repeat(Math.min(100, url.length + 4));
   console.log(`\n${bar}\n  ${url}\n${bar}`);
   console.log('Open it in a browser on this machine (for a remote machine: ssh -L PORT:127.0.0.1:PORT).');
   console.log('The extension is in the activity bar as "Namespaces".' + (withLab ? ` Lab: ${env.NSX_LAB_DIR}/lab.json` : ''));
+  if (withLab) {
+    console.log(`Connect to Host… offers "lab" (the lab's sshd) and "lab-inner" (an sshd inside netns nsx_ssh, via ProxyJump lab),`);
+    console.log(`from ${settings['nsExplorer.sshConfigFile']} (setting nsExplorer.sshConfigFile). Pick "lab" to see its containers.`);
+  }
   console.log(`code-server log: ${server.logFile}\nCtrl-C stops it${withLab ? ' and takes the lab down' : ''}.`);
   // Stay alive until Ctrl-C (signal handlers above do the cleanup).
   setInterval(() => undefined, 1 << 30);

@@ -12,7 +12,8 @@ set -uo pipefail
 # What unit tests run: the probe under busybox's sh and applets and each awk; ssh -G and ssh-keygen for
 # ssh config and known_hosts; script(1) for a real pty; capsh (libcap2-bin) to decode capability masks.
 UNIT_PKGS=(busybox-static mawk gawk iproute2 util-linux procps openssh-client bsdutils libcap2-bin)
-LAB_PKGS=(iputils-ping docker.io podman openssh-server openssh-client busybox-static sudo iptables iproute2 util-linux procps
+# netcat-openbsd: the lab tests' "ProxyCommand nc %h %p".
+LAB_PKGS=(netcat-openbsd iputils-ping docker.io podman openssh-server openssh-client busybox-static sudo iptables iproute2 util-linux procps
   uidmap crun systemd-container runsc lxc tcpdump)
 # libkrb5-dev: code-server's native modules build against it. fonts-wqy-zenhei: Chinese text in the zh-cn screenshots.
 BROWSER_PKGS=(chromium libkrb5-dev fonts-wqy-zenhei)

@@ -8,6 +8,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { openConnection, OpenOptions } from '../host/connect';
+import { isTransportSetting } from '../host/transport';
 import { ConnectionError, HostConnection, RemoteCommandError } from '../host/hostConnection';
 import { HostSpecError } from '../host/hostSpec';
 import { setLogSink } from '../host/log';
@@ -42,14 +43,15 @@ Commands:
 
 Target: --target local | ssh://user@host[:port] | user@host[:port] | an ssh-config alias
 Connection options: --ssh-config PATH, --identity PATH (repeatable), --known-hosts PATH (repeatable),
-  --accept-new-host-key, --password-env VAR, --sudo-password-env VAR, --sudo auto|always|never, --verbose
+  --accept-new-host-key, --password-env VAR, --sudo-password-env VAR, --sudo auto|always|never,
+  --transport auto|ssh2|openssh, --verbose
 Workflow options: --dry-run (print the commands, run nothing)
 Exit codes: 0 ok, 2 bad input, 3 connection/authentication/host key, 4 remote command failed,
   5 snapshot partial (a budget ran out: the JSON holds what arrived, host.warnings say what is missing);
   exec: the command's own, or 75 when the target process exited or restarted since the snapshot.`;
 
 const VALUE_FLAGS = [
-  'target', 'ssh-config', 'identity', 'known-hosts', 'password-env', 'sudo-password-env', 'sudo',
+  'target', 'ssh-config', 'identity', 'known-hosts', 'password-env', 'sudo-password-env', 'sudo', 'transport',
   'container', 'pid', 'netns', 'ns', 'subnet', 'names', 'range', 'count', 'timeout', 'journal', 'scope',
   'budget', 'engine-timeout', 'ip-timeout', 'lsns-timeout',
 ];
@@ -99,7 +101,12 @@ function connectionOptions(args: ParsedArgs): OpenOptions {
     throw new UsageError('--sudo must be auto, always or never.');
   }
   const configPath = flag(args, 'ssh-config');
+  const transport = flag(args, 'transport') ?? 'auto';
+  if (!isTransportSetting(transport)) {
+    throw new UsageError('--transport must be auto, ssh2 or openssh.');
+  }
   return {
+    transport,
     sshConfig: configPath ? { configPath: path.resolve(configPath), systemConfigPath: null } : undefined,
     identities: args.flags.get('identity')?.map((p) => path.resolve(p)),
     knownHosts: args.flags.get('known-hosts')?.map((p) => path.resolve(p)),

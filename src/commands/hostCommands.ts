@@ -2,10 +2,11 @@
  * Commands on hosts and tree items: connect, refresh, filter, export, copy, reveal, enter, PID mapping.
  * Each takes an optional tree node and falls back to a picker when run from the palette.
  */
+import * as os from 'os';
 import * as vscode from 'vscode';
 import { localAvailable, LOCAL_HOST_LABEL } from '../host/localConnection';
 import { validateHostSpec } from '../host/hostSpec';
-import { listConcreteHosts, loadSshConfig } from '../host/sshConfig';
+import { describeConcreteHosts, HostAlias, loadSshConfig } from '../host/sshConfig';
 import { ContainerInfo, NS_TYPES, NsType } from '../model/snapshot';
 import { displayLabel, displayMessage, displayText } from '../model/displayText';
 import { PidMapScope } from '../model/pidMap';
@@ -36,10 +37,13 @@ type HostPick = vscode.QuickPickItem & { spec?: string };
 async function pickHostSpec(windowHost?: WindowHostState): Promise<string | undefined> {
   const cfg = vscode.workspace.getConfiguration('nsExplorer');
   const saved = cfg.get<string[]>('hosts', []);
-  let configHosts: string[] = [];
+  let configHosts: HostAlias[] = [];
+  const configPath = cfg.get<string>('sshConfigFile') || undefined;
+  let configLabel = configPath ?? '~/.ssh/config';
   try {
-    const configPath = cfg.get<string>('sshConfigFile') || undefined;
-    configHosts = listConcreteHosts(await loadSshConfig(configPath ? { configPath } : {}));
+    const config = await loadSshConfig(configPath ? { configPath } : {});
+    configLabel = config.files.map((f) => f.path.replace(os.homedir(), '~')).join(', ') || configLabel;
+    configHosts = describeConcreteHosts(config);
   } catch (e) {
     void vscode.window.showWarningMessage(vscode.l10n.t('Your ssh config could not be read: {0}', (e as Error).message));
   }
@@ -53,11 +57,20 @@ async function pickHostSpec(windowHost?: WindowHostState): Promise<string | unde
   }
   if (saved.length) {
     base.push({ label: vscode.l10n.t('Saved hosts'), kind: vscode.QuickPickItemKind.Separator });
-    base.push(...saved.map((h) => ({ label: `$(vm) ${h}`, description: 'nsExplorer.hosts', spec: h })));
+    base.push(
+      ...saved.map((h) => {
+        const known = configHosts.find((c) => c.alias === h);
+        return { label: `$(vm) ${displayLabel(h)}`, description: known ? `${displayLabel(known.where)} · saved` : 'saved (nsExplorer.hosts)', spec: h };
+      }),
+    );
   }
   if (configHosts.length) {
-    base.push({ label: vscode.l10n.t('From ~/.ssh/config'), kind: vscode.QuickPickItemKind.Separator });
-    base.push(...configHosts.filter((h) => !saved.includes(h)).map((h) => ({ label: `$(remote) ${h}`, description: 'ssh config', spec: h })));
+    base.push({ label: vscode.l10n.t('From {0}', configLabel), kind: vscode.QuickPickItemKind.Separator });
+    base.push(
+      ...configHosts
+        .filter((h) => !saved.includes(h.alias))
+        .map((h) => ({ label: `$(remote) ${displayLabel(h.alias)}`, description: displayLabel(h.where), spec: h.alias })),
+    );
   }
   const qp = vscode.window.createQuickPick<HostPick>();
   qp.title = vscode.l10n.t('Connect to Host');

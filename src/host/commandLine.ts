@@ -213,6 +213,48 @@ export function ptyCommandLine(command: readonly string[], mode: PrivilegeMode, 
   return `exec ${commandLine(withPrivilege(argv, mode))}`;
 }
 
+/**
+ * A terminal command line for a transport that cannot set the remote terminal's size itself (OpenSSH
+ * without a local terminal): it sets the size with stty, and first prints the terminal's device after a
+ * marker made from `token`, so that a resize can run `stty -F DEVICE` later. As with the sudo markers, the
+ * command line carries the marker's `%` as `%%`, so the marker as printed appears nowhere in it.
+ */
+export function sizedPtyCommandLine(line: string, size: { cols: number; rows: number }, token: string): string {
+  if (!/^[0-9a-f]{8,}$/.test(token)) {
+    throw new Error('A terminal marker token must be at least 8 hex digits.');
+  }
+  const dims = [size.rows, size.cols];
+  if (!dims.every((n) => Number.isInteger(n) && n > 0 && n < 10_000)) {
+    throw new Error(`A terminal size must be whole numbers of rows and columns, not ${size.rows}x${size.cols}.`);
+  }
+  const half = Math.floor(token.length / 2);
+  const format = `nsx-tty-${token.slice(0, half)}%%${token.slice(half)}:%s\\n`;
+  return `printf '${format}' "$(tty)"; stty rows ${size.rows} cols ${size.cols} 2>/dev/null; ${line}`;
+}
+
+/**
+ * Finds the line `sizedPtyCommandLine` printed in a terminal's first output: the device (only a
+ * /dev/pts/N or /dev/ttyN path is taken), and the output before and after that line.
+ */
+export function parsePtyTtyLine(output: Buffer, token: string): { tty: string | undefined; before: Buffer; after: Buffer } | undefined {
+  const half = Math.floor(token.length / 2);
+  const marker = Buffer.from(`nsx-tty-${token.slice(0, half)}%${token.slice(half)}:`);
+  const at = output.indexOf(marker);
+  if (at < 0) {
+    return undefined;
+  }
+  const nl = output.indexOf(0x0a, at);
+  if (nl < 0) {
+    return undefined;
+  }
+  const value = output.subarray(at + marker.length, nl).toString('latin1').replace(/\r$/, '');
+  return {
+    tty: /^\/dev\/(pts\/[0-9]{1,6}|tty[0-9]{1,4})$/.test(value) ? value : undefined,
+    before: output.subarray(0, at),
+    after: output.subarray(nl + 1),
+  };
+}
+
 export interface PtySudoGateIo {
   /** Write to the terminal's input (the remote side). */
   toRemote(data: string | Buffer): void;

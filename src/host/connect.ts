@@ -9,7 +9,10 @@ import { ConnectionError, HostConnection } from './hostConnection';
 import { LocalConnection, LOCAL_HOST_ID } from './localConnection';
 import { SecretStoreLike, SudoSetting } from './privilege';
 import { listConcreteHosts, loadSshConfig, LoadedSshConfig, resolveHost, ResolvedHost, SshConfigOptions } from './sshConfig';
+import { Logger } from './log';
+import { OpenSshConnection } from './opensshConnection';
 import { SshConnection, SshPrompts } from './sshConnection';
+import { chooseTransport, findSsh, opensshNeeds, TransportSetting } from './transport';
 
 export interface OpenOptions {
   sshConfig?: SshConfigOptions;
@@ -26,7 +29,13 @@ export interface OpenOptions {
   reconnect?: boolean;
   agentSocket?: string;
   keepaliveSeconds?: number;
+  /** nsExplorer.transport / --transport: ssh2, the system's OpenSSH, or auto (ssh2 unless the config needs OpenSSH). */
+  transport?: TransportSetting;
+  /** The OpenSSH client to run (default "ssh" on PATH). */
+  sshPath?: string;
 }
+
+const log = new Logger('connect');
 
 /** A stable id per host: the same target typed twice reaches the same connection. */
 export function hostIdOf(resolved: ResolvedHost): string {
@@ -96,15 +105,59 @@ export async function openConnection(target: string, options: OpenOptions = {}):
   if (resolved === 'local') {
     return new LocalConnection({ sudo: options.sudo, secrets: options.secrets, prompts: options.prompts, sudoPassword: options.sudoPassword });
   }
-  if (resolved.proxyCommand && resolved.proxyJump.length === 0) {
+  const spec = parseHostSpec(target);
+  if (spec.kind !== 'ssh') {
+    throw new ConnectionError(`${target} is not an SSH target.`, 'config');
+  }
+  const setting = options.transport ?? 'auto';
+  // Windows' OpenSSH has no ControlMaster (and no sh for the askpass script): ssh2 only there.
+  const opensshUsable = process.platform !== 'win32';
+  if (setting === 'openssh' && !opensshUsable) {
     throw new ConnectionError(
-      `${target} uses ProxyCommand (${resolved.proxyCommand}), which Namespace Explorer does not run. Use ProxyJump instead.`,
+      'The OpenSSH transport needs ControlMaster, which the OpenSSH of Windows does not have. Set nsExplorer.transport to "ssh2" or "auto".',
       'config',
     );
   }
+  const needs = setting === 'ssh2' ? [] : await opensshNeeds(resolved);
+  const sshPath = setting === 'ssh2' || !opensshUsable ? undefined : await findSsh(options.sshPath ?? 'ssh');
+  const choice = chooseTransport(setting, needs, sshPath !== undefined);
+  const name = target.trim();
+  if (choice.warning) {
+    log.warn(`${name}: ${choice.warning}`);
+  } else if (setting === 'auto' && choice.transport === 'openssh') {
+    log.info(`${name}: using OpenSSH (${sshPath}), because ssh2 cannot do what the config asks: ${choice.needs.join('; ')}`);
+  } else {
+    log.info(`${name}: using ${choice.transport === 'openssh' ? `OpenSSH (${sshPath ?? options.sshPath ?? 'ssh'})` : 'ssh2'} (nsExplorer.transport is ${setting})`);
+  }
+  if (choice.transport === 'ssh2') {
+    for (const w of resolved.warnings) {
+      log.warn(`${name}: ${w}`);
+    }
+  }
+  if (choice.transport === 'openssh') {
+    return new OpenSshConnection({
+      id: hostIdOf(resolved),
+      label: name,
+      spec,
+      target: resolved,
+      sshPath: sshPath ?? options.sshPath,
+      configFile: options.sshConfig?.configPath,
+      identities: options.identities,
+      knownHosts: options.knownHosts,
+      acceptNewHostKey: options.acceptNewHostKey,
+      password: options.password,
+      sudoPassword: options.sudoPassword,
+      agentSocket: options.agentSocket,
+      prompts: options.prompts,
+      secrets: options.secrets,
+      sudo: options.sudo,
+      keepaliveSeconds: options.keepaliveSeconds,
+      reconnect: options.reconnect,
+    });
+  }
   return new SshConnection({
     id: hostIdOf(resolved),
-    label: target.trim(),
+    label: name,
     target: resolved,
     prompts: options.prompts,
     secrets: options.secrets,

@@ -122,6 +122,8 @@ export interface HostConnection extends DisposableLike {
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /** Open an interactive PTY channel running argv. */
   openPty(argv: readonly string[], options: PtyOptions): Promise<PtyChannel>;
+  /** Reconnect now, dropping any scheduled attempt (the tree's Retry); transports that reconnect have it. */
+  retryNow?(): Promise<HostInfo>;
 }
 
 /** A remote command failed: carries what ran and what it said, for messages and exit code 4. */

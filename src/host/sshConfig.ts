@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { LineType, parse as parseConfigText } from 'ssh-config';
 import { HostSpec, HostSpecError, parseHostSpec } from './hostSpec';
+import { pathFor, PlatformName, sshPaths } from './platformPaths';
 import { defaultHostKeyAlgorithms, HostKeyAlgorithms, parseHostKeyAlgorithms, wildcardMatch } from './knownHosts';
 
 export type StrictHostKeyChecking = 'yes' | 'no' | 'accept-new' | 'ask';
@@ -30,8 +31,29 @@ export interface ResolvedHost {
   identitiesOnly: boolean;
   /** Hops to go through, first hop first, flattened (each hop's own proxyJump is empty). */
   proxyJump: ResolvedHost[];
-  /** ProxyCommand as written, which this extension does not run; callers should say so. */
+  /**
+   * ProxyCommand with its tokens expanded (%h %p %r %n %% and the rest OpenSSH allows), to be run through
+   * the user's shell with its stdio as the connection; null when unset, "none", or when ProxyJump won.
+   */
   proxyCommand: string | null;
+  /**
+   * IdentityAgent with ~ and tokens expanded: null when unset (use $SSH_AUTH_SOCK), "none" for no agent,
+   * "SSH_AUTH_SOCK" or "$VAR"/"${VAR}" for a socket named by the environment, else a socket path.
+   */
+  identityAgent: string | null;
+  /** CertificateFile paths, expanded, in config order. */
+  certificateFiles: string[];
+  /**
+   * Where GSSAPIAuthentication is turned on (file and line), or null. Kept apart from opensshOnly: Debian's
+   * own /etc/ssh/ssh_config turns it on for every host, and it matters only with a Kerberos ticket.
+   */
+  gssapi: string | null;
+  /**
+   * What this config asks that only the system's OpenSSH can do (PKCS#11, CertificateFile, Match exec,
+   * host certificate algorithms), each worded with its file and line; empty when ssh2 can
+   * do everything. The transport choice reads it.
+   */
+  opensshOnly: string[];
   userKnownHostsFiles: string[];
   globalKnownHostsFiles: string[];
   /** HostKeyAlias, lowercased as ssh does: the bare name to look up and record the host key by, instead of hostname and port. */
@@ -45,7 +67,7 @@ export interface ResolvedHost {
   serverAliveCountMax: number;
   /** Seconds, or null for the system's TCP timeout. */
   connectTimeout: number | null;
-  /** Things we could not honour (Match exec, ProxyCommand), worded for the user. */
+  /** Things the ssh2 transport cannot honour (Match exec, …), worded for the user. */
   warnings: string[];
 }
 
@@ -101,6 +123,8 @@ export interface SshConfigOptions {
   /** For %i. */
   uid?: number;
   fs?: SshConfigFs;
+  /** Whose file locations and path syntax to use (default: this process's platform). */
+  platform?: PlatformName;
 }
 
 type Item =
@@ -121,6 +145,7 @@ export interface LoadedSshConfig {
   localUser: string;
   localHostname: string;
   uid: number;
+  platform: PlatformName;
 }
 
 /** OpenSSH's READCONF_MAX_DEPTH. */
@@ -131,15 +156,17 @@ const MAX_JUMP_DEPTH = 10;
 export async function loadSshConfig(options: SshConfigOptions = {}): Promise<LoadedSshConfig> {
   const homeDir = options.homeDir ?? os.homedir();
   const fs = options.fs ?? nodeSshConfigFs;
+  const platform = options.platform ?? process.platform;
+  const paths = sshPaths(platform, homeDir);
   const files: LoadedFile[] = [];
-  const userPath = options.configPath ?? path.join(homeDir, '.ssh', 'config');
-  const user = await loadFile(userPath, { fs, homeDir, includeBase: path.join(homeDir, '.ssh'), system: false }, 0);
+  const userPath = options.configPath ?? paths.userConfig;
+  const user = await loadFile(userPath, { fs, homeDir, includeBase: paths.userDir, system: false, platform }, 0);
   if (user) {
     files.push(user);
   }
-  const systemPath = options.systemConfigPath === undefined ? '/etc/ssh/ssh_config' : options.systemConfigPath;
+  const systemPath = options.systemConfigPath === undefined ? paths.systemConfig : options.systemConfigPath;
   if (systemPath !== null) {
-    const system = await loadFile(systemPath, { fs, homeDir, includeBase: path.dirname(systemPath), system: true }, 0);
+    const system = await loadFile(systemPath, { fs, homeDir, includeBase: pathFor(platform).dirname(systemPath), system: true, platform }, 0);
     if (system) {
       files.push(system);
     }
@@ -151,7 +178,8 @@ export async function loadSshConfig(options: SshConfigOptions = {}): Promise<Loa
 export async function loadSshConfigText(text: string, file: string, options: SshConfigOptions = {}): Promise<LoadedSshConfig> {
   const homeDir = options.homeDir ?? os.homedir();
   const fs = options.fs ?? nodeSshConfigFs;
-  const items = await parseItems(text, file, { fs, homeDir, includeBase: path.join(homeDir, '.ssh'), system: false }, 0);
+  const platform = options.platform ?? process.platform;
+  const items = await parseItems(text, file, { fs, homeDir, includeBase: sshPaths(platform, homeDir).userDir, system: false, platform }, 0);
   return { files: [{ path: file, items }], ...localIdentity(options, homeDir) };
 }
 
@@ -161,6 +189,7 @@ function localIdentity(options: SshConfigOptions, homeDir: string): Omit<LoadedS
     localUser: options.localUser ?? safeUserName(),
     localHostname: options.localHostname ?? os.hostname(),
     uid: options.uid ?? (typeof process.getuid === 'function' ? process.getuid() : 0),
+    platform: options.platform ?? process.platform,
   };
 }
 
@@ -169,6 +198,7 @@ interface LoadContext {
   homeDir: string;
   includeBase: string;
   system: boolean;
+  platform: PlatformName;
 }
 
 async function loadFile(file: string, ctx: LoadContext, depth: number): Promise<LoadedFile | undefined> {
@@ -211,10 +241,10 @@ async function parseItems(text: string, file: string, ctx: LoadContext, depth: n
           if (ctx.system) {
             throw new SshConfigError(`Include "${arg}": a system config cannot use ~ paths.`, file, lineNo);
           }
-          pattern = expandTilde(pattern, ctx.homeDir, file, lineNo);
-        } else if (!path.isAbsolute(pattern)) {
+          pattern = expandTilde(pattern, ctx.homeDir, file, lineNo, ctx.platform);
+        } else if (!pathFor(ctx.platform).isAbsolute(pattern)) {
           // OpenSSH anchors relative includes in ~/.ssh (user config) or /etc/ssh (system config).
-          pattern = path.join(ctx.includeBase, pattern);
+          pattern = pathFor(ctx.platform).join(ctx.includeBase, pattern);
         }
         for (const match of await globPaths(pattern, ctx.fs)) {
           const loaded = await loadFile(match, ctx, depth + 1);
@@ -247,6 +277,11 @@ function tokenizeLine(text: string, file: string, line: number): { keyword: stri
     return undefined;
   }
   let args: string[];
+  const raw = /^\s*proxycommand(?:\s*=\s*|\s+)(.*)$/i.exec(text);
+  if (raw && directive.param.toLowerCase() === 'proxycommand') {
+    // As OpenSSH: the rest of the line, quotes and all, is the command its shell runs.
+    return { keyword: 'proxycommand', args: [raw[1].trimEnd()] };
+  }
   if (Array.isArray(directive.value)) {
     args = directive.value.map((v) => v.val);
   } else if (directive.quoted) {
@@ -326,7 +361,9 @@ interface EvalState {
   wantFinal: boolean;
   settings: Map<string, Setting>;
   identityFiles: Setting[];
+  certificateFiles: Setting[];
   warnings: string[];
+  opensshOnly: string[];
   nextOrder: number;
 }
 
@@ -347,6 +384,9 @@ const SINGLE_KEYWORDS = new Set([
   'serveraliveinterval',
   'serveralivecountmax',
   'connecttimeout',
+  'identityagent',
+  'gssapiauthentication',
+  'pkcs11provider',
 ]);
 
 export interface ResolveOverrides {
@@ -405,7 +445,8 @@ function resolveWithJumps(
   hops.forEach((hop, i) => {
     // As ssh runs "ssh -J hop1..hopN-1 -W target hopN": only the first hop's own ProxyJump is honoured.
     const next = resolveWithJumps(config, hop.host, { user: hop.user, port: hop.port }, i > 0, [...stack, key]);
-    chain.push(...next.proxyJump, { ...next, proxyJump: [] });
+    // Only the first hop's own ProxyCommand is run; later hops are reached through the one before.
+    chain.push(...next.proxyJump, { ...next, proxyJump: [], proxyCommand: i > 0 || next.proxyJump.length > 0 ? null : next.proxyCommand });
   });
   resolved.proxyJump = chain;
   for (const hop of chain) {
@@ -441,7 +482,9 @@ function resolveOne(config: LoadedSshConfig, host: string, cli: ResolveOverrides
     wantFinal: false,
     settings: new Map(),
     identityFiles: [],
+    certificateFiles: [],
     warnings: [],
+    opensshOnly: [],
     nextOrder: 0,
   };
   if (cli.user !== undefined) {
@@ -481,9 +524,9 @@ function resolveOne(config: LoadedSshConfig, host: string, cli: ResolveOverrides
   };
   tokens.C = createHash('sha1').update(`${tokens.l}${tokens.h}${tokens.p}${tokens.r}`).digest('hex');
   const toPath = (value: string, setting: Setting): string => {
-    const expanded = expandTilde(expandTokens(value, tokens, setting), config.homeDir, setting.file, setting.line);
+    const expanded = expandTilde(expandTokens(value, tokens, setting), config.homeDir, setting.file, setting.line, config.platform);
     // OpenSSH takes relative paths from its working folder; ours is arbitrary, so anchor them at home.
-    return path.resolve(config.homeDir, expanded);
+    return pathFor(config.platform).resolve(config.homeDir, expanded);
   };
 
   const identityFilesFromConfig = state.identityFiles.length > 0;
@@ -525,14 +568,31 @@ function resolveOne(config: LoadedSshConfig, host: string, cli: ResolveOverrides
   const jumpSetting = s.get('proxyjump');
   const jump = jumpSetting && jumpSetting.args[0]?.toLowerCase() !== 'none' ? jumpSetting : undefined;
   const proxyCommandSetting = s.get('proxycommand');
-  let proxyCommand: string | null = null;
-  if (proxyCommandSetting && proxyCommandSetting.args.join(' ').toLowerCase() !== 'none') {
-    proxyCommand = proxyCommandSetting.args.join(' ');
-    if (!jump || (jumpSetting && isEarlier(proxyCommandSetting, jumpSetting))) {
-      state.warnings.push(
-        `${where(proxyCommandSetting)}: ProxyCommand is not supported; connecting to ${hostname} directly. Use ProxyJump instead if you can.`,
-      );
-    }
+  // ProxyCommand and ProxyJump exclude each other; the first one obtained wins, as in OpenSSH.
+  const proxyCommandWins =
+    proxyCommandSetting !== undefined &&
+    proxyCommandSetting.args.join(' ').toLowerCase() !== 'none' &&
+    (!jump || (jumpSetting !== undefined && isEarlier(proxyCommandSetting, jumpSetting)));
+  const proxyCommand = proxyCommandWins ? expandTokens(proxyCommandSetting.args.join(' '), tokens, proxyCommandSetting) : null;
+
+  const agentSetting = s.get('identityagent');
+  let identityAgent: string | null = null;
+  if (agentSetting) {
+    const raw = agentSetting.args[0];
+    identityAgent = raw.toLowerCase() === 'none' ? 'none' : raw === 'SSH_AUTH_SOCK' || raw.startsWith('$') ? raw : toPath(raw, agentSetting);
+  }
+  const certificateFiles = state.certificateFiles.map((st) => toPath(st.args[0], st));
+  for (const st of state.certificateFiles) {
+    state.opensshOnly.push(`${where(st)}: CertificateFile (user certificates)`);
+  }
+  const gssapiSetting = s.get('gssapiauthentication');
+  const gssapi = gssapiSetting && parseFlag(gssapiSetting, 'GSSAPIAuthentication') ? `${where(gssapiSetting)}: GSSAPIAuthentication yes (Kerberos)` : null;
+  const pkcs11 = s.get('pkcs11provider');
+  if (pkcs11 && pkcs11.args[0].toLowerCase() !== 'none') {
+    state.opensshOnly.push(`${where(pkcs11)}: PKCS11Provider (smart cards, tokens)`);
+  }
+  if (algorithmsSetting && hostKeyAlgorithms.unsupported.length > 0) {
+    state.opensshOnly.push(`${where(algorithmsSetting)}: HostKeyAlgorithms ${hostKeyAlgorithms.unsupported.join(', ')}`);
   }
 
   const resolved: ResolvedHost = {
@@ -545,8 +605,12 @@ function resolveOne(config: LoadedSshConfig, host: string, cli: ResolveOverrides
     identitiesOnly: s.has('identitiesonly') ? parseFlag(s.get('identitiesonly')!, 'IdentitiesOnly') : false,
     proxyJump: [],
     proxyCommand,
+    identityAgent,
+    certificateFiles,
+    gssapi,
+    opensshOnly: [...new Set(state.opensshOnly)],
     userKnownHostsFiles: knownHostsList('userknownhostsfile', ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']),
-    globalKnownHostsFiles: knownHostsList('globalknownhostsfile', ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']),
+    globalKnownHostsFiles: knownHostsList('globalknownhostsfile', sshPaths(config.platform, config.homeDir).globalKnownHosts),
     hostKeyAlias,
     hostKeyAlgorithms,
     revokedHostKeys,
@@ -556,9 +620,7 @@ function resolveOne(config: LoadedSshConfig, host: string, cli: ResolveOverrides
     connectTimeout: s.has('connecttimeout') ? parseConnectTimeout(s.get('connecttimeout')!) : null,
     warnings: state.warnings,
   };
-  // ProxyCommand and ProxyJump exclude each other; the first one obtained wins, as in OpenSSH.
-  const useJump = jump && !(proxyCommandSetting && proxyCommand !== null && isEarlier(proxyCommandSetting, jump));
-  return { resolved, jump: useJump ? jump : undefined };
+  return { resolved, jump: proxyCommandWins ? undefined : jump };
 }
 
 function isEarlier(a: Setting, b: Setting): boolean {
@@ -599,6 +661,13 @@ function applyOption(item: Extract<Item, { kind: 'option' }>, state: EvalState):
       throw new SshConfigError('IdentityFile takes one path; put each key on its own IdentityFile line (quote paths with spaces).', item.file, item.line);
     }
     state.identityFiles.push(setting);
+    return;
+  }
+  if (item.keyword === 'certificatefile') {
+    if (item.args.length !== 1) {
+      throw new SshConfigError('CertificateFile takes one path; put each certificate on its own line.', item.file, item.line);
+    }
+    state.certificateFiles.push(setting);
     return;
   }
   if (!SINGLE_KEYWORDS.has(item.keyword)) {
@@ -670,11 +739,17 @@ function matchLine(item: Extract<Item, { kind: 'match' }>, state: EvalState, con
         case 'exec':
         case 'localnetwork':
         case 'tagged': {
+          if (!result) {
+            // As OpenSSH: once an earlier criterion has failed, exec is skipped (its command never runs).
+            matched = false;
+            break;
+          }
           // Running commands from a config file while browsing would be a surprise; treat as not matching.
           const warning = `${item.file} line ${item.line}: "Match ${attr}" was not evaluated; settings under it are ignored here.`;
           if (!state.warnings.includes(warning)) {
             state.warnings.push(warning);
           }
+          state.opensshOnly.push(`${item.file} line ${item.line}: Match ${attr}`);
           return false;
         }
         default:
@@ -717,6 +792,43 @@ function patternListMatch(patterns: string[], text: string, lower = false): bool
   return matched;
 }
 
+export interface HostAlias {
+  alias: string;
+  /** Where it leads as this config resolves it: `user@host[:port]`, a jump host or ProxyCommand; or why it cannot be resolved. */
+  where: string;
+  file: string;
+  line: number;
+}
+
+/** The concrete Host aliases with where each leads and where it is written: what pickers and the empty tree offer. */
+export function describeConcreteHosts(config: LoadedSshConfig): HostAlias[] {
+  const lines = new Map<string, { file: string; line: number }>();
+  const visit = (items: Item[]): void => {
+    for (const item of items) {
+      if (item.kind === 'host') {
+        for (const p of item.patterns) {
+          if (!lines.has(p)) lines.set(p, { file: item.file, line: item.line });
+        }
+      } else if (item.kind === 'include') {
+        item.files.forEach((f) => visit(f.items));
+      }
+    }
+  };
+  config.files.forEach((f) => visit(f.items));
+  return listConcreteHosts(config).map((alias) => {
+    const at = lines.get(alias) ?? { file: '', line: 0 };
+    let where: string;
+    try {
+      const h = resolveHost(config, alias);
+      const via = h.proxyJump.length ? ` via ${h.proxyJump.map((j) => j.alias).join(', ')}` : h.proxyCommand ? ' via ProxyCommand' : '';
+      where = `${h.user}@${h.hostname}${h.port === 22 ? '' : `:${h.port}`}${via}`;
+    } catch (e) {
+      where = (e as Error).message;
+    }
+    return { alias, where, ...at };
+  });
+}
+
 /** Host aliases worth offering in a picker: Host patterns with no wildcard and no negation. */
 export function listConcreteHosts(config: LoadedSshConfig): string[] {
   const hosts: string[] = [];
@@ -754,12 +866,12 @@ function expandTokens(value: string, tokens: Record<string, string>, setting: Se
   });
 }
 
-function expandTilde(value: string, homeDir: string, file: string, line: number): string {
+function expandTilde(value: string, homeDir: string, file: string, line: number, platform: PlatformName): string {
   if (value === '~') {
     return homeDir;
   }
-  if (value.startsWith('~/')) {
-    return path.join(homeDir, value.slice(2));
+  if (value.startsWith('~/') || (platform === 'win32' && value.startsWith('~\\'))) {
+    return pathFor(platform).join(homeDir, value.slice(2));
   }
   if (value.startsWith('~')) {
     throw new SshConfigError(`"${value}": ~user paths are not supported here; write the full path.`, file, line);

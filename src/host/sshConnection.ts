@@ -8,7 +8,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import { Client, ClientChannel, ConnectConfig, utils as sshUtils } from 'ssh2';
-import { commandLine, PrivilegeMode, ptyCommandLine, PtySudoGate, ptySudoMarkers, remoteCommandLine } from './commandLine';
+import { commandLine, PrivilegeMode, ptyCommandLine, ptySudoMarkers, remoteCommandLine } from './commandLine';
+import { ptyChannel } from './ptyChannel';
 import { Emitter } from './events';
 import { loadIdentity } from './identity';
 import { ExecCollector } from './execCollector';
@@ -39,8 +40,9 @@ import {
   verifyHostKeyInEntries,
 } from './knownHosts';
 import { Logger, SecretScope } from './log';
-import { displayText } from '../model/displayText';
 import { decidePrivilege, fixedSudoPassword, forgetPrivilege, PrivilegeDecision, privilegedExec, SecretStoreLike, SudoPrompts, SudoSetting } from './privilege';
+import { ProxyProcess, startProxyCommand } from './proxyCommand';
+import { agentSocketFor } from './platformPaths';
 import { ResolvedHost } from './sshConfig';
 
 export type HostKeyChoice = 'remember' | 'once' | 'cancel';
@@ -52,6 +54,8 @@ export interface HostKeyQuestion {
   fingerprint: string;
   /** Key types the host is already known by, as OpenSSH warns. */
   otherTypes: string[];
+  /** The transport can only remember an accepted key, not trust it once (OpenSSH): offer no "once". */
+  rememberOnly?: boolean;
 }
 
 export interface SshPrompts extends SudoPrompts {
@@ -64,6 +68,8 @@ export interface SshPrompts extends SudoPrompts {
     prompts: Array<{ prompt: string; echo: boolean }>,
   ): Promise<string[] | undefined>;
   unknownHostKey(question: HostKeyQuestion): Promise<HostKeyChoice>;
+  /** Something to tell the user that needs no answer (OpenSSH: "Confirm user presence for key …"). */
+  notice?(hostLabel: string, text: string): Promise<void>;
 }
 
 export interface SshConnectionOptions {
@@ -90,12 +96,12 @@ export interface SshConnectionOptions {
 interface Hop {
   client: Client;
   target: ResolvedHost;
+  /** The first hop's ProxyCommand, killed with the connection. */
+  proxy?: ProxyProcess;
 }
 
 const RECONNECT_MAX_ATTEMPTS = 40;
 const RECONNECT_MAX_DELAY_MS = 30_000;
-/** How long a terminal waits for sudo's prompt or its ready marker before the user answers sudo. */
-const PTY_SUDO_WAIT_MS = 20_000;
 
 export class SshConnection implements HostConnection {
   readonly id: string;
@@ -164,7 +170,11 @@ export class SshConnection implements HostConnection {
     }
     const chain = [...this.options.target.proxyJump, this.options.target];
     const hops: Hop[] = [];
-    const cancelSub = token?.onCancellationRequested(() => hops.forEach((h) => h.client.end()));
+    let proxy: ProxyProcess | undefined;
+    const cancelSub = token?.onCancellationRequested(() => {
+      hops.forEach((h) => h.client.end());
+      proxy?.kill();
+    });
     try {
       let sock: NodeJS.ReadableStream | undefined;
       for (let i = 0; i < chain.length; i++) {
@@ -172,8 +182,21 @@ export class SshConnection implements HostConnection {
         if (token?.isCancellationRequested) {
           throw new ConnectionError(`Connecting to ${this.label} was cancelled.`, 'cancelled');
         }
-        const client = await this.connectHop(target, sock, i === chain.length - 1);
-        hops.push({ client, target });
+        if (i === 0 && target.proxyCommand !== null) {
+          proxy = startProxyCommand(target.proxyCommand, this.log);
+          sock = proxy.sock;
+        }
+        let client: Client;
+        try {
+          client = await this.connectHop(target, sock, i === chain.length - 1);
+        } catch (e) {
+          // A ProxyCommand that failed explains the failure better than ssh2's "connection lost".
+          const why = i === 0 && proxy && !(e instanceof ConnectionError && (e.reason === 'hostkey' || e.reason === 'auth'))
+            ? await proxy.failure(`${target.user}@${target.hostname}:${target.port}`)
+            : undefined;
+          throw why ?? e;
+        }
+        hops.push({ client, target, proxy: i === 0 ? proxy : undefined });
         if (i < chain.length - 1) {
           const next = chain[i + 1];
           sock = await new Promise<NodeJS.ReadableStream>((resolve, reject) => {
@@ -189,6 +212,7 @@ export class SshConnection implements HostConnection {
       for (const h of hops.reverse()) {
         h.client.end();
       }
+      proxy?.kill();
       const err = e instanceof ConnectionError ? e : new ConnectionError(String((e as Error).message ?? e), 'connect');
       if (this._state.kind !== 'reconnecting') {
         this.setState({ kind: 'disconnected', reason: err.message });
@@ -221,9 +245,7 @@ export class SshConnection implements HostConnection {
         // Without a privilege decision the host is unusable: close the link rather than leave it open
         // in state "connecting".
         this.hops = [];
-        for (const h of [...hops].reverse()) {
-          h.client.end();
-        }
+        endHops(hops);
         this.setState({ kind: 'disconnected', reason: (e as Error).message });
         throw e;
       }
@@ -428,8 +450,10 @@ export class SshConnection implements HostConnection {
     type Auth = Record<string, unknown> & { type: string };
     const queue: Array<() => Promise<Auth | undefined>> = [];
     const username = target.user;
-    const agent = this.options.agentSocket ?? process.env.SSH_AUTH_SOCK;
-    if (agent && !target.identitiesOnly && fs.existsSync(agent)) {
+    // An explicit socket (CLI, tests) wins; then IdentityAgent from ssh config; then $SSH_AUTH_SOCK or the
+    // platform's agent (Windows: the OpenSSH agent pipe, else Pageant).
+    const agent = this.options.agentSocket ?? agentSocketFor(target.identityAgent);
+    if (agent && !target.identitiesOnly && (agent === 'pageant' || agent.startsWith('\\\\.\\pipe\\') || fs.existsSync(agent))) {
       queue.push(async () => {
         tried.push('agent');
         return { type: 'agent', username, agent };
@@ -560,9 +584,7 @@ export class SshConnection implements HostConnection {
     if (this.hops.length === 0 || this.hops[this.hops.length - 1].client !== client) {
       return;
     }
-    for (const h of this.hops) {
-      h.client.end();
-    }
+    endHops(this.hops);
     this.hops = [];
     this.info = undefined;
     for (const c of [...this.inflight]) {
@@ -696,58 +718,26 @@ export class SshConnection implements HostConnection {
       );
     });
     this.ptys.add(stream);
-    const dataEmitter = new Emitter<Buffer>();
-    const exitEmitter = new Emitter<{ code: number | null; signal?: string }>();
     let exit: { code: number | null; signal?: string } = { code: null };
-    const gate =
-      markers && password !== undefined
-        ? new PtySudoGate(
-            markers,
-            password,
-            { toRemote: (d) => stream.write(d), toUser: (d) => dataEmitter.fire(d) },
-            {
-              promptText: `[sudo] password for ${displayText(decision?.user ?? '?')}: `,
-              onGiveUp: (why) => this.log.warn(`terminal: ${why}; the user answers sudo, if it asks, in the terminal`),
-            },
-          )
-        : undefined;
-    const giveUp = gate ? setTimeout(() => gate.giveUp(`sudo did not answer within ${PTY_SUDO_WAIT_MS / 1000} s`), PTY_SUDO_WAIT_MS) : undefined;
-    const onOutput = (c: Buffer) => {
-      if (gate) {
-        gate.output(c);
-      } else {
-        dataEmitter.fire(c);
-      }
-    };
-    stream.on('data', onOutput);
-    stream.stderr.on('data', onOutput);
+    const { channel, events } = ptyChannel(
+      {
+        write: (d) => stream.write(d),
+        resize: (size: PtySize) => stream.setWindow(size.rows, size.cols, 0, 0),
+        close: () => stream.close(),
+      },
+      markers && password !== undefined ? { markers, password, user: decision?.user ?? '?' } : undefined,
+      this.log,
+    );
+    stream.on('data', (c: Buffer) => events.output(c));
+    stream.stderr.on('data', (c: Buffer) => events.output(c));
     stream.on('exit', (code: number | null, signal?: string) => {
       exit = { code, signal: signal ?? undefined };
     });
     stream.on('close', () => {
       this.ptys.delete(stream);
-      if (giveUp) {
-        clearTimeout(giveUp);
-      }
-      const rest = gate?.end();
-      if (rest && rest.length > 0) {
-        dataEmitter.fire(rest);
-      }
-      exitEmitter.fire(exit);
+      events.closed(exit.code, exit.signal);
     });
-    return {
-      write: (data) => {
-        if (gate) {
-          gate.input(data);
-        } else {
-          stream.write(data);
-        }
-      },
-      resize: (size: PtySize) => stream.setWindow(size.rows, size.cols, 0, 0),
-      onData: (l) => dataEmitter.event(l),
-      onExit: (l) => exitEmitter.event((e) => l(e.code, e.signal)),
-      close: () => stream.close(),
-    };
+    return channel;
   }
 
   private setState(state: ConnectionState): void {
@@ -763,9 +753,7 @@ export class SshConnection implements HostConnection {
     for (const p of this.ptys) {
       p.close();
     }
-    for (const h of [...this.hops].reverse()) {
-      h.client.end();
-    }
+    endHops(this.hops);
     this.hops = [];
     this.loginPassword = undefined;
     this.passphrases.clear();
@@ -776,6 +764,14 @@ export class SshConnection implements HostConnection {
     this.options.sudoPassword = undefined;
     this.setState({ kind: 'disposed' });
     this.stateEmitter.dispose();
+  }
+}
+
+/** Close every hop, last first, and kill the first hop's ProxyCommand. */
+function endHops(hops: readonly Hop[]): void {
+  for (const h of [...hops].reverse()) {
+    h.client.end();
+    h.proxy?.kill();
   }
 }
 

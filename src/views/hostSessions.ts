@@ -9,7 +9,7 @@ import { ConnectionState, HostConnection, HostInfo } from '../host/hostConnectio
 import { LocalConnection } from '../host/localConnection';
 import { Logger } from '../host/log';
 import { SudoSetting } from '../host/privilege';
-import { SshConnection } from '../host/sshConnection';
+import { isTransportSetting } from '../host/transport';
 import { Snapshot } from '../model/snapshot';
 import { fromSaved, toSaved } from '../model/savedSnapshot';
 import { SnapshotIndex } from '../model/snapshotIndex';
@@ -105,7 +105,7 @@ export class HostSession implements vscode.Disposable {
         { location: { viewId: 'nsExplorer.hosts' }, title: vscode.l10n.t("Reading {0}…", this.label) },
         async () => {
           if (this.conn.state.kind !== 'connected') {
-            this.info = await (this.conn instanceof SshConnection ? this.conn.retryNow() : this.conn.connect(cancel.token));
+            this.info = await (this.conn.retryNow ? this.conn.retryNow() : this.conn.connect(cancel.token));
           }
           this.info ??= await this.conn.connect(cancel.token);
           // The first time, the tree shows its first levels as soon as the probe has printed them.
@@ -258,6 +258,7 @@ export class HostSessions implements vscode.Disposable {
   private async doOpen(spec: string): Promise<HostSession> {
     const cfg = vscode.workspace.getConfiguration('nsExplorer');
     const holder: { session?: HostSession; prompted?: boolean } = {};
+    const transport = cfg.get<string>('transport', 'auto');
     const conn = await openConnection(spec, {
       prompts: noticedPrompts(vscodePrompts(), () => {
         holder.prompted = true;
@@ -267,6 +268,7 @@ export class HostSessions implements vscode.Disposable {
       sudo: cfg.get<SudoSetting>('sudo', 'auto'),
       reconnect: true,
       keepaliveSeconds: cfg.get<number>('keepaliveSeconds', 15),
+      transport: isTransportSetting(transport) ? transport : 'auto',
       sshConfig: cfg.get<string>('sshConfigFile') ? { configPath: cfg.get<string>('sshConfigFile') } : undefined,
     });
     const existing = this.sessions.get(conn.id);

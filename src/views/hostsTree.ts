@@ -9,6 +9,8 @@ import { displayCodeBlock, displayMarkdown as mdText, displayText } from '../mod
 import { ContainerEngine, ContainerInfo, InterfaceInfo, NS_TYPES, NsType, ProcessInfo } from '../model/snapshot';
 import { containerByRef } from '../model/queries';
 import { containerRef, SnapshotIndex } from '../model/snapshotIndex';
+import { localAvailable, LOCAL_HOST_LABEL } from '../host/localConnection';
+import { describeConcreteHosts, loadSshConfig } from '../host/sshConfig';
 import { HostSession, HostSessions, isLocal } from './hostSessions';
 import { NETNS_KINDS, netnsKind } from './netnsKind';
 import { contextValue, Node } from './treeNodes';
@@ -63,13 +65,71 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
   readonly onDidChangeTreeData = this.changed.event;
   filter: TreeFilter = { text: '', hideHostNamespaces: false, hideKernelThreads: true };
   private readonly sub: vscode.Disposable;
+  private aliasNodes: Node[] = [];
+  private aliasesLoading: Promise<void> | undefined;
 
   constructor(private readonly sessions: HostSessions) {
-    this.sub = sessions.onDidChange(() => this.changed.fire(undefined));
+    const subs = [
+      sessions.onDidChange(() => this.changed.fire(undefined)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('nsExplorer.sshConfigFile')) {
+          this.loadAliases();
+        }
+      }),
+    ];
+    this.sub = vscode.Disposable.from(...subs);
   }
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  /**
+   * With no host open, the tree lists the aliases of the user's ssh config (as Remote-SSH lists its
+   * targets), each connecting on click; with none, the welcome view shows. Read again each time the tree
+   * is empty and shown, so a change to the config or nsExplorer.sshConfigFile appears.
+   */
+  private loadAliases(): void {
+    if (this.aliasesLoading) {
+      return;
+    }
+    const configPath = vscode.workspace.getConfiguration('nsExplorer').get<string>('sshConfigFile') || undefined;
+    this.aliasesLoading = loadSshConfig(configPath ? { configPath } : {})
+      .then((config) => describeConcreteHosts(config))
+      .catch(() => [])
+      .then((aliases) => {
+        const nodes: Node[] = aliases.map((a) => ({
+          kind: 'message',
+          hostId: '',
+          id: `ssh-alias:${a.alias}`,
+          text: a.alias,
+          description: a.where,
+          detail: `${a.alias}: ${a.where}\nFrom ${a.file} line ${a.line}. Click to connect.`,
+          icon: 'remote',
+          command: { command: 'nsExplorer.connectHost', title: 'Connect', arguments: [a.alias] },
+        }));
+        if (nodes.length > 0) {
+          nodes.push({
+            kind: 'message', hostId: '', id: 'ssh-alias:+other', text: 'Connect to Another Host…', icon: 'add',
+            command: { command: 'nsExplorer.connectHost', title: 'Connect to Host…' },
+          });
+          if (localAvailable()) {
+            nodes.push({
+              kind: 'message', hostId: '', id: 'ssh-alias:+local', text: LOCAL_HOST_LABEL, icon: 'device-desktop',
+              description: 'the machine VS Code runs on',
+              command: { command: 'nsExplorer.connectLocal', title: LOCAL_HOST_LABEL },
+            });
+          }
+        }
+        const changed = JSON.stringify(nodes) !== JSON.stringify(this.aliasNodes);
+        this.aliasNodes = nodes;
+        if (changed && this.sessions.list().length === 0) {
+          this.changed.fire(undefined);
+        }
+      })
+      .finally(() => {
+        this.aliasesLoading = undefined;
+      });
   }
 
   setFilter(next: Partial<TreeFilter>): void {
@@ -88,7 +148,12 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
 
   getChildren(node?: Node): Node[] {
     if (!node) {
-      return this.sessions.list().map((s) => ({ kind: 'host', hostId: s.id, id: s.id }));
+      const hosts = this.sessions.list();
+      if (hosts.length === 0) {
+        this.loadAliases();
+        return this.aliasNodes;
+      }
+      return hosts.map((s) => ({ kind: 'host', hostId: s.id, id: s.id }));
     }
     const session = this.sessions.get(node.hostId);
     if (!session) {
@@ -307,6 +372,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
         const item = new vscode.TreeItem(displayText(node.text), C.None);
         item.iconPath = new vscode.ThemeIcon(node.icon);
         item.tooltip = displayText(node.detail ?? node.text);
+        item.description = node.description === undefined ? undefined : displayText(node.description);
         item.command = node.command;
         return item;
       }

@@ -49,10 +49,14 @@ export function vscodePrompts(): SshPrompts {
           modal: true,
           detail: `${vscode.l10n.t('{0} key fingerprint is {1}.', q.keyType, q.fingerprint)}${other}\n\n${vscode.l10n.t("Compare it with the fingerprint the host's administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host) before trusting it.")}`,
         },
-        remember,
-        once,
+        // OpenSSH (the transport that sets rememberOnly) records every key it accepts.
+        ...(q.rememberOnly ? [remember] : [remember, once]),
       );
       return pick === remember ? 'remember' : pick === once ? 'once' : 'cancel';
+    },
+    async notice(hostLabel, text) {
+      // OpenSSH's words, e.g. "Confirm user presence for key ED25519-SK SHA256:…" (touch the security key).
+      void vscode.window.showInformationMessage(displayLabel(`${hostLabel}: ${text}`));
     },
     async sudoPassword(hostLabel, user, retry) {
       // The user name is what the host's `id -un` printed.

@@ -12,7 +12,7 @@ interface Base {
 
 export type Node =
   | (Base & { kind: 'host' })
-  | (Base & { kind: 'message'; text: string; detail?: string; icon: string; command?: { command: string; title: string; arguments?: unknown[] } })
+  | (Base & { kind: 'message'; text: string; description?: string; detail?: string; icon: string; command?: { command: string; title: string; arguments?: unknown[] } })
   | (Base & { kind: 'group'; group: 'containers' | 'networks' | 'namespaces' | 'warnings' })
   | (Base & { kind: 'engine'; engine: ContainerEngine })
   | (Base & { kind: 'pod'; engine: ContainerEngine; pod: string })

@@ -10,10 +10,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { discover } from '../../src/discovery/discover';
 import { openConnection, OpenOptions } from '../../src/host/connect';
-import { HostConnection, HostInfo, PtyChannel } from '../../src/host/hostConnection';
+import { HostConnection, HostInfo } from '../../src/host/hostConnection';
 import { NS_TYPES, NsType, Snapshot } from '../../src/model/snapshot';
 import { EnterPrivilegeError, EnterTarget, planEnter } from '../../src/workflows/enter';
-import { LabEnv, loadLab, requireLab } from './labEnv';
+import { LabEnv, labTransport, loadLab, requireLab } from './labEnv';
+import { PtySession } from './ptySession';
 
 type LabUserName = 'root' | 'nsxkey' | 'nsxpass' | 'nsxnosudo';
 
@@ -77,7 +78,7 @@ interface CliRun {
 }
 
 function labConnectionFlags(lab: LabEnv, user: LabUserName): string[] {
-  const flags = ['--target', `${user}@${lab.ssh.host}:${lab.ssh.port}`, '--known-hosts', lab.ssh.knownHosts];
+  const flags = ['--target', `${user}@${lab.ssh.host}:${lab.ssh.port}`, '--known-hosts', lab.ssh.knownHosts, '--transport', labTransport()];
   if (lab.users[user].keyLogin) {
     flags.push('--identity', lab.keys.ed25519.path);
   } else {
@@ -114,6 +115,7 @@ function connectionOptions(lab: LabEnv, user: LabUserName): OpenOptions {
     sudoPassword: u.sudo === 'password' ? (u.password ?? undefined) : undefined,
     agentSocket: '',
     reconnect: false,
+    transport: labTransport(),
   };
 }
 
@@ -121,82 +123,6 @@ async function openLab(lab: LabEnv, user: LabUserName): Promise<{ conn: HostConn
   const conn = await openConnection(`${user}@${lab.ssh.host}:${lab.ssh.port}`, connectionOptions(lab, user));
   const info = await conn.connect();
   return { conn, info };
-}
-
-/** A PTY channel with its whole output kept, and bounded waits on it. */
-class PtySession {
-  output = '';
-  exit: { code: number | null; signal?: string } | undefined;
-  private waiters: Array<() => void> = [];
-  readonly openedAt = Date.now();
-  firstByteMs: number | undefined;
-
-  constructor(readonly channel: PtyChannel) {
-    channel.onData((d) => {
-      this.firstByteMs ??= Date.now() - this.openedAt;
-      this.output += d.toString('utf8');
-      this.wake();
-    });
-    channel.onExit((code, signal) => {
-      this.exit = { code, signal };
-      this.wake();
-    });
-  }
-
-  static async open(conn: HostConnection, argv: string[], size = { cols: 80, rows: 24 }): Promise<PtySession> {
-    return new PtySession(await conn.openPty(argv, { ...size, privileged: true }));
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) {
-      w();
-    }
-  }
-
-  /** Resolves once `test` holds, or fails after `ms` with the output so far. */
-  async until(what: string, test: () => boolean, ms = 20_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!test()) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(`timed out after ${ms} ms waiting for ${what}; output so far: ${JSON.stringify(this.output.slice(-2000))}`);
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(left, 1000));
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /**
-   * Types `script` and returns what it printed: the text between two markers that exist only once the
-   * shell has expanded them (the echoed input holds `$((…))`, never the digits).
-   */
-  async run(script: string, ms = 20_000): Promise<string> {
-    const id = Math.floor(Math.random() * 1e6);
-    const begin = `<nsx-begin-${id}-42>`;
-    const end = `<nsx-end-${id}-42>`;
-    const from = this.output.length;
-    this.channel.write(`echo "<nsx-begin-${id}-$((6*7))>"; ${script}; echo "<nsx-end-${id}-$((6*7))>"\n`);
-    await this.until(`the output of: ${script.slice(0, 80)}`, () => this.output.indexOf(end, from) >= 0, ms);
-    const text = this.output.slice(from);
-    const a = text.indexOf(begin);
-    return text.slice(a + begin.length, text.indexOf(end, a)).replace(/\r/g, '');
-  }
-
-  async exited(ms = 20_000): Promise<{ code: number | null; signal?: string }> {
-    await this.until('the channel to close', () => this.exit !== undefined, ms);
-    return this.exit!;
-  }
-
-  close(): void {
-    if (!this.exit) {
-      this.channel.close();
-    }
-  }
 }
 
 describe('Enter namespace (lab)', function () {

@@ -481,40 +481,49 @@ describe('host layer against the lab sshd', function () {
         spawnSync('ip', ['route', 'del', 'unreachable', '10.200.9.0/24', 'metric', '4242']);
       });
 
-      it('is detected by keepalive, fails the in-flight exec, and reconnects once the link is back', async function () {
-        const c = await conn('nsx-inner', { sshConfig: { configPath: config, systemConfigPath: null }, knownHosts: undefined, sudo: 'never', reconnect: true });
-        await c.connect();
-        const states: Array<{ at: number; state: ConnectionState }> = [];
-        c.onStateChange((s) => states.push({ at: Date.now(), state: s }));
-        const inflight = c.exec(['sleep', '60']);
-        inflight.catch(() => undefined);
-        await sleep(300);
-        const downAt = Date.now();
-        try {
-          sh('ip', ['link', 'set', lab.sshInner.hostVeth, 'down']);
-          const detected = await waitFor(() => c.state.kind === 'disconnected' || c.state.kind === 'reconnecting', 15_000);
-          assert.ok(detected >= 0, `the link loss was not noticed within 15 s (state ${c.state.kind})`);
-          const detectMs = Date.now() - downAt;
-          await assert.rejects(inflight, /connection to .* was lost/i);
-          // keepalive 1 s x 2 misses: noticed within a few seconds, not TCP's minutes
-          assert.ok(detectMs < 8_000, `link loss noticed only after ${detectMs} ms`);
-          await sleep(1500); // let at least one reconnect attempt fail against the cut link
-          assert.notStrictEqual(c.state.kind, 'connected');
-          const upAt = Date.now();
-          sh('ip', ['link', 'set', lab.sshInner.hostVeth, 'up']);
-          const back = await waitFor(() => c.state.kind === 'connected', 45_000);
-          assert.ok(back >= 0, `no reconnect within 45 s after the link came back (state ${JSON.stringify(c.state)})`);
-          const reconnectMs = Date.now() - upAt;
-          const r = await c.exec(['printenv', 'SSH_CONNECTION']);
-          assert.strictEqual(r.stdout.trim().split(' ')[2], lab.sshInner.host);
-          console.log(
-            `      link loss noticed after ${detectMs} ms; reconnected ${reconnectMs} ms after the link came back; states: ` +
-              states.map((s) => `${s.state.kind}${'attempt' in s.state ? `#${s.state.attempt}` : ''}@${s.at - downAt}`).join(' '),
-          );
-        } finally {
-          spawnSync('ip', ['link', 'set', lab.sshInner.hostVeth, 'up']);
-        }
-      });
+      for (const transport of ['ssh2', 'openssh'] as const) {
+        it(`is detected by keepalive, fails the in-flight exec, and reconnects once the link is back (${transport})`, async function () {
+          const options: OpenOptions = { sshConfig: { configPath: config, systemConfigPath: null }, knownHosts: undefined, sudo: 'never', reconnect: true };
+          let c: HostConnection;
+          if (transport === 'ssh2') {
+            c = await conn('nsx-inner', options);
+          } else {
+            c = await openConnection('nsx-inner', { ...options, transport, agentSocket: '' });
+            open.push(c);
+          }
+          await c.connect();
+          const states: Array<{ at: number; state: ConnectionState }> = [];
+          c.onStateChange((s) => states.push({ at: Date.now(), state: s }));
+          const inflight = c.exec(['sleep', '60']);
+          inflight.catch(() => undefined);
+          await sleep(300);
+          const downAt = Date.now();
+          try {
+            sh('ip', ['link', 'set', lab.sshInner.hostVeth, 'down']);
+            const detected = await waitFor(() => c.state.kind === 'disconnected' || c.state.kind === 'reconnecting', 15_000);
+            assert.ok(detected >= 0, `the link loss was not noticed within 15 s (state ${c.state.kind})`);
+            const detectMs = Date.now() - downAt;
+            await assert.rejects(inflight, /connection to .* was lost/i);
+            // keepalive 1 s x 2 misses: noticed within a few seconds, not TCP's minutes
+            assert.ok(detectMs < 8_000, `link loss noticed only after ${detectMs} ms`);
+            await sleep(1500); // let at least one reconnect attempt fail against the cut link
+            assert.notStrictEqual(c.state.kind, 'connected');
+            const upAt = Date.now();
+            sh('ip', ['link', 'set', lab.sshInner.hostVeth, 'up']);
+            const back = await waitFor(() => c.state.kind === 'connected', 45_000);
+            assert.ok(back >= 0, `no reconnect within 45 s after the link came back (state ${JSON.stringify(c.state)})`);
+            const reconnectMs = Date.now() - upAt;
+            const r = await c.exec(['printenv', 'SSH_CONNECTION']);
+            assert.strictEqual(r.stdout.trim().split(' ')[2], lab.sshInner.host);
+            console.log(
+              `      ${transport}: link loss noticed after ${detectMs} ms; reconnected ${reconnectMs} ms after the link came back; states: ` +
+                states.map((s) => `${s.state.kind}${'attempt' in s.state ? `#${s.state.attempt}` : ''}@${s.at - downAt}`).join(' '),
+            );
+          } finally {
+            spawnSync('ip', ['link', 'set', lab.sshInner.hostVeth, 'up']);
+          }
+        });
+      }
     });
   });
 });

@@ -196,3 +196,14 @@ export function nsOfPid(pid: number): NsMap {
   }
   return m;
 }
+
+/**
+ * The transport lab tests that honour it connect with: NSX_LAB_TRANSPORT=ssh2|openssh runs them over that
+ * one (e.g. the Enter Namespace suite over OpenSSH); default auto.
+ */
+export function labTransport(): 'auto' | 'ssh2' | 'openssh' {
+  const t = process.env.NSX_LAB_TRANSPORT;
+  if (t === undefined || t === '' || t === 'auto') return 'auto';
+  if (t === 'ssh2' || t === 'openssh') return t;
+  throw new Error(`NSX_LAB_TRANSPORT must be auto, ssh2 or openssh, not ${JSON.stringify(t)}`);
+}

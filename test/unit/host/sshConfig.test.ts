@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -313,11 +313,65 @@ describe('sshConfig', () => {
       assert.throws(() => resolveHost(c, 'a b'), /contains a space/);
     });
 
-    it('warns that ProxyCommand is not run', async () => {
-      const c = await configOf('Host x\n ProxyCommand ssh -W %h:%p jump\n');
-      const h = resolveHost(c, 'x');
-      assert.strictEqual(h.proxyCommand, 'ssh -W %h:%p jump');
-      assert.match(h.warnings[0], /line 2: ProxyCommand is not supported/);
+    it('expands ProxyCommand tokens exactly as ssh does before running it', async () => {
+      // The expectation is what ssh itself runs: a ProxyCommand that records its arguments, then exits.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsx-pc-'));
+      try {
+        const out = path.join(dir, 'out');
+        // It writes before ssh can give up on it (ssh kills its ProxyCommand when the connection fails).
+        const text = `Host x\n HostName h.example\n User bob\n Port 2200\n ProxyCommand sh -c 'printf "[%%s]\\n" "$@" >${out}; sleep 1' sh %h %p %r %n %% "a b"\n`;
+        const file = path.join(dir, 'config');
+        fs.writeFileSync(file, text);
+        spawnSync('ssh', ['-F', file, '-o', 'BatchMode=yes', 'x', 'true'], { encoding: 'utf8', timeout: 10_000 });
+        const theirs = fs.readFileSync(out, 'utf8');
+        fs.rmSync(out);
+        const h = resolveHost(await loadSshConfig({ configPath: file, systemConfigPath: null }), 'x');
+        assert.ok(h.proxyCommand);
+        execFileSync('/bin/sh', ['-c', `exec ${h.proxyCommand}`]);
+        assert.strictEqual(fs.readFileSync(out, 'utf8'), theirs);
+        assert.strictEqual(theirs, '[h.example]\n[2200]\n[bob]\n[x]\n[%]\n[a b]\n');
+        assert.deepStrictEqual(h.opensshOnly, [], 'ssh2 runs ProxyCommand too');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('lets the first of ProxyCommand and ProxyJump win, and runs only the first hop\'s ProxyCommand', async () => {
+      const c = await configOf('Host a\n ProxyJump j\n ProxyCommand nc %h %p\nHost b\n ProxyCommand nc %h %p\n ProxyJump j\nHost j\n ProxyCommand nc -X 5 %h %p\n');
+      const a = resolveHost(c, 'a');
+      assert.strictEqual(a.proxyCommand, null);
+      assert.strictEqual(a.proxyJump[0].proxyCommand, 'nc -X 5 j 22');
+      const b = resolveHost(c, 'b');
+      assert.strictEqual(b.proxyCommand, 'nc b 22');
+      assert.deepStrictEqual(b.proxyJump, []);
+      assert.strictEqual(resolveHost(c, 'j').proxyCommand, 'nc -X 5 j 22');
+    });
+
+    it('reads IdentityAgent and lists what only OpenSSH can do, by file and line', async () => {
+      const c = await configOf(
+        'Host a\n IdentityAgent ~/agent.sock\nHost b\n IdentityAgent none\n GSSAPIAuthentication yes\n' +
+          'Host c\n IdentityAgent SSH_AUTH_SOCK\n CertificateFile ~/.ssh/id_ed25519-cert.pub\n PKCS11Provider /usr/lib/opensc-pkcs11.so\n' +
+          'Match exec "true"\n User z\n',
+      );
+      const a = resolveHost(c, 'a');
+      assert.strictEqual(a.identityAgent, `${HOME}/agent.sock`);
+      assert.deepStrictEqual(a.opensshOnly, ['/home/alice/.ssh/config line 10: Match exec']);
+      const b = resolveHost(c, 'b');
+      assert.strictEqual(b.identityAgent, 'none');
+      assert.match(b.gssapi ?? '', /line 5: GSSAPIAuthentication yes \(Kerberos\)/);
+      assert.doesNotMatch(b.opensshOnly.join('\n'), /GSSAPI/);
+      const cc = resolveHost(c, 'c');
+      assert.strictEqual(cc.identityAgent, 'SSH_AUTH_SOCK');
+      assert.deepStrictEqual(cc.certificateFiles, [`${HOME}/.ssh/id_ed25519-cert.pub`]);
+      assert.match(cc.opensshOnly.join('\n'), /line 8: CertificateFile.*\n.*line 9: PKCS11Provider/);
+      assert.strictEqual(resolveHost(c, 'zz').identityAgent, null);
+    });
+
+    it('skips Match exec after a criterion that failed, as OpenSSH does, so only hosts that reach it need OpenSSH', async () => {
+      const c = await configOf('Match originalhost special exec "true"\n User z\n');
+      assert.deepStrictEqual(resolveHost(c, 'plain').opensshOnly, []);
+      assert.deepStrictEqual(resolveHost(c, 'plain').warnings, []);
+      assert.deepStrictEqual(resolveHost(c, 'special').opensshOnly, ['/home/alice/.ssh/config line 1: Match exec']);
     });
 
     it('lists concrete Host names for a picker, without wildcards or negations', async () => {
