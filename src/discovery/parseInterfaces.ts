@@ -14,6 +14,11 @@ export interface RawInterface {
   peerNetnsid?: number;
   /** The peer's name when it lives in the same namespace. */
   peerName?: string;
+  /**
+   * The named network namespace (/run/netns/NAME) the kernel says the peer is in: `ip netns list-id`
+   * in this namespace maps the peer's netnsid to that name.
+   */
+  peerNetnsName?: string;
   /** Text mode: the name had an `@` suffix (busybox prints a wrong local name for remote peers). */
   atSuffix?: boolean;
   /** Text mode only: `ip -o addr` lines for this namespace, merged into its interfaces later. */
@@ -68,18 +73,46 @@ export function jsonControlsEscaped(text: string): string {
   return text.replace(/[\x00-\x09\x0b-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * The JSON arrays of one namespace's section: `ip -j -d addr show` alone (one array), or `ip -batch` with
+ * `addr show` and `netns list-id` (one array per line). The links are the first array of objects with an
+ * ifindex; the netnsid names come from the array of `{nsid, name}`.
+ */
+function ipJsonArrays(text: string): { links: IpJsonLink[]; nsidNames: Map<number, string> } {
+  const arrays: unknown[] = [];
+  // iproute2 prints some control characters of interface names raw (a container may name its own
+  // interfaces with ESC); JSON allows none inside strings, so they become \u escapes first.
+  const parse = (t: string): unknown => {
+    try {
+      return JSON.parse(jsonControlsEscaped(t));
+    } catch {
+      return undefined;
+    }
+  };
+  const whole = parse(text);
+  if (Array.isArray(whole)) {
+    arrays.push(whole);
+  } else {
+    for (const line of text.split('\n')) {
+      const a = line.trim() ? parse(line) : undefined;
+      if (Array.isArray(a)) arrays.push(a);
+    }
+  }
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+  const links = (arrays.find((a) => Array.isArray(a) && a.length > 0 && (a as unknown[]).every((x) => isObj(x) && typeof x.ifindex === 'number')) ?? []) as IpJsonLink[];
+  const nsidNames = new Map<number, string>();
+  for (const a of arrays) {
+    for (const x of a as unknown[]) {
+      if (isObj(x) && typeof x.nsid === 'number' && typeof x.name === 'string' && Object.keys(x).every((k) => k === 'nsid' || k === 'name' || k === 'current-nsid')) {
+        nsidNames.set(x.nsid, x.name);
+      }
+    }
+  }
+  return { links, nsidNames };
+}
+
 export function parseIpJson(inode: number, text: string): RawInterface[] {
-  let links: IpJsonLink[];
-  try {
-    // iproute2 prints some control characters of interface names raw (a container may name its own
-    // interfaces with ESC); JSON allows none inside strings, so they become \u escapes first.
-    links = JSON.parse(jsonControlsEscaped(text)) as IpJsonLink[];
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(links)) {
-    return [];
-  }
+  const { links, nsidNames } = ipJsonArrays(text);
   return links.map((l) => {
     const info: InterfaceInfo = {
       ns: inode,
@@ -111,6 +144,8 @@ export function parseIpJson(inode: number, text: string): RawInterface[] {
     } else if (l.link_index !== undefined) {
       raw.peerIndex = l.link_index;
       raw.peerNetnsid = l.link_netnsid;
+      const named = l.link_netnsid !== undefined ? nsidNames.get(l.link_netnsid) : undefined;
+      if (named !== undefined) raw.peerNetnsName = named;
     } else if (typeof l.link === 'string') {
       raw.peerName = l.link;
     }
@@ -207,12 +242,16 @@ export function parseProcNet(inode: number, lines: string[]): RawInterface[] {
 }
 
 /**
- * Merges text-mode address sections into their interfaces, then pairs veth ends: an end in namespace A
- * with peer index p matches the veth with ifindex p in namespace B whose own peer index is A's ifindex.
- * When that leaves several candidates (ifindexes repeat across namespaces), the netnsid each namespace
- * uses for the other, learnt from the unambiguous pairs, decides.
+ * Merges text-mode address sections into their interfaces, then pairs veth ends.
+ * 1. From the kernel: an end whose peer's netnsid `ip netns list-id` names (a named namespace B, whose
+ *    inode `netnsByName` gives) pairs with the veth of that peer index in B, when that one points back.
+ * 2. Otherwise by indexes: an end in namespace A with peer index p matches the veth with ifindex p in
+ *    another namespace whose own peer index is A's ifindex, only when each is the other's only candidate
+ *    (ifindexes repeat across namespaces: a choice between several is no answer). Where that still leaves
+ *    several, the netnsid each namespace uses for the other, learnt from the pairs above, decides.
+ * An end none of these settles has no peer ("unknown"), never a guess.
  */
-export function resolveVethPeers(raws: RawInterface[]): InterfaceInfo[] {
+export function resolveVethPeers(raws: RawInterface[], netnsByName: ReadonlyMap<string, number> = new Map()): InterfaceInfo[] {
   const ifaces: RawInterface[] = [];
   for (const r of raws) {
     if (r.addrLines) {
@@ -234,6 +273,23 @@ export function resolveVethPeers(raws: RawInterface[]): InterfaceInfo[] {
       }
     }
   }
+  const nsidMap = new Map<string, number>();
+  for (const r of ifaces) {
+    if (r.info.peer || r.peerIndex === undefined || r.peerNetnsName === undefined) {
+      continue;
+    }
+    const ns = netnsByName.get(r.peerNetnsName);
+    const peer = ns !== undefined ? byKey.get(key(ns, r.peerIndex)) : undefined;
+    if (ns !== undefined && peer && peer.peerIndex === r.info.ifindex && peer !== r) {
+      r.info.peer = { ns, ifindex: peer.info.ifindex };
+      // A veth's peer's peer is the veth itself.
+      peer.info.peer ??= { ns: r.info.ns, ifindex: r.info.ifindex };
+      if (r.peerNetnsid !== undefined && r.peerNetnsid >= 0) {
+        nsidMap.set(key(r.info.ns, r.peerNetnsid), ns);
+      }
+    }
+  }
+  const pointsAt = (x: RawInterface, r: RawInterface): boolean => !x.info.peer || (x.info.peer.ns === r.info.ns && x.info.peer.ifindex === r.info.ifindex);
   const candidatesOf = (r: RawInterface): RawInterface[] =>
     ifaces.filter(
       (x) =>
@@ -241,28 +297,30 @@ export function resolveVethPeers(raws: RawInterface[]): InterfaceInfo[] {
         x.peerIndex === r.info.ifindex &&
         x.info.ifindex === r.peerIndex &&
         // A local peer is reported by name; an index with a netnsid means another namespace.
-        (r.peerNetnsid === undefined || x.info.ns !== r.info.ns),
+        (r.peerNetnsid === undefined || x.info.ns !== r.info.ns) &&
+        // An end the kernel already paired with another is no candidate.
+        pointsAt(x, r),
     );
-  const nsidMap = new Map<string, number>();
   const pending: RawInterface[] = [];
   for (const r of ifaces) {
     if (r.peerIndex === undefined || r.info.peer) {
       continue;
     }
     const c = candidatesOf(r);
-    if (c.length === 1) {
+    if (c.length === 1 && candidatesOf(c[0]).length === 1) {
       r.info.peer = { ns: c[0].info.ns, ifindex: c[0].info.ifindex };
       if (r.peerNetnsid !== undefined && r.peerNetnsid >= 0) {
         nsidMap.set(key(r.info.ns, r.peerNetnsid), c[0].info.ns);
       }
-    } else if (c.length > 1) {
+    } else if (c.length >= 1) {
       pending.push(r);
     }
   }
   for (const r of pending) {
+    if (r.info.peer) continue;
     const ns = r.peerNetnsid !== undefined ? nsidMap.get(key(r.info.ns, r.peerNetnsid)) : undefined;
     const peer = ns !== undefined ? byKey.get(key(ns, r.peerIndex ?? -1)) : undefined;
-    if (peer && peer.peerIndex === r.info.ifindex) {
+    if (peer && peer.peerIndex === r.info.ifindex && pointsAt(peer, r)) {
       r.info.peer = { ns: peer.info.ns, ifindex: peer.info.ifindex };
     }
   }

@@ -539,7 +539,7 @@ export function buildSnapshot(sections: Section[], ctx: ParseContext = {}): Snap
       r.peerIndex = sys.iflink;
     }
   }
-  const interfaces: InterfaceInfo[] = resolveVethPeers(rawIfaces);
+  const interfaces: InterfaceInfo[] = resolveVethPeers(rawIfaces, new Map(netns.map((n) => [n.name, n.inode])));
   resolveLinkParents(rawIfaces);
 
   if (!privileged) {

@@ -178,6 +178,9 @@ job_nets() {
   # nsenter + ip cost two process starts; any other nsfs path is reached from that directory by "..".
   ipn=
   [ -d /var/run/netns ] && ipn=1
+  # With named namespaces, the same ip process also lists the netnsids it knows by name
+  # (`netns list-id`): the kernel's word on which named namespace a veth's peer is in.
+  ipbatch="addr show${nl}netns list-id"
   ipmode=json first=1
   [ -n "$nets" ] || nets=$(nets_list)
   read -r njme _ </proc/self/stat
@@ -193,7 +196,10 @@ job_nets() {
       # The first namespace (normally the probe's own, "-") tells what ip can do: JSON (iproute2 4.13
       # and later), one-line text (older iproute2, busybox), or nothing (no ip: /proc/net only).
       first=
-      inns "$p" ip -j -d addr show 2>/dev/null; r=$?
+      if [ -n "$ipn" ]; then inns "$p" ip -force -j -d -batch - 2>/dev/null <<NSX_IPB
+$ipbatch
+NSX_IPB
+      else inns "$p" ip -j -d addr show 2>/dev/null; fi; r=$?
       [ $r = 0 ] && continue
       [ $r = 143 ] && { say "${M}timeout ip $bip $ino"; iphung=$((iphung + 1)); continue; }
       if ip -o link show >/dev/null 2>&1; then ipmode=text; else ipmode=proc; fi
@@ -204,8 +210,11 @@ job_nets() {
     r=1
     case $ipmode in
       json) if [ -n "$ipn" ]; then
-              case $p in /run/netns/*|/var/run/netns/*) ip -n "${p##*/}" -j -d addr show ;;
-                *) ip -n "../../../../../../../..$p" -j -d addr show ;; esac 2>/dev/null; r=$?
+              case $p in /run/netns/*|/var/run/netns/*) n=${p##*/} ;; *) n=../../../../../../../..$p ;; esac
+              ip -n "$n" -force -j -d -batch - 2>/dev/null <<NSX_IPB
+$ipbatch
+NSX_IPB
+              r=$?
             fi
             case $r in 0|143) ;; *) inns "$p" ip -j -d addr show 2>/dev/null; r=$? ;; esac
             case $r in 0|143) ;; *) warn "ip failed in netns $ino" ;; esac ;;
