@@ -2,6 +2,7 @@
  * Isolation report webview: one row per container, sortable by any column, filterable by text and by
  * the worst severity, each row expanding to its findings; Export opens the rows shown as Markdown.
  */
+import { el, icon } from '../shared/dom';
 import { displayText } from '../../src/model/displayText';
 import {
   isIsolationExtensionMessage,
@@ -35,18 +36,6 @@ const state = {
   expanded: new Set<string>(saved?.expanded ?? []),
   shown: [] as IsolationRow[],
 };
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-function icon(name: string): HTMLSpanElement {
-  const s = el('span', `codicon codicon-${name}`);
-  s.setAttribute('aria-hidden', 'true');
-  return s;
-}
 
 const app = document.getElementById('app') ?? document.body;
 const toolbar = el('header', 'toolbar');

@@ -3,6 +3,7 @@
  * nested PID namespace. Plain DOM; only the rows in view exist in the document, so 5,000 rows scroll as
  * smoothly as 50.
  */
+import { el, icon } from '../shared/dom';
 import {
   isPidMapExtensionMessage,
   type PidMapModel,
@@ -57,19 +58,6 @@ const state = {
 };
 
 // ---- DOM skeleton -------------------------------------------------------------------------------
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function icon(name: string): HTMLSpanElement {
-  const s = el('span', `codicon codicon-${name}`);
-  s.setAttribute('aria-hidden', 'true');
-  return s;
-}
 
 function iconButton(name: string, title: string, action: string): HTMLButtonElement {
   const b = el('button', 'icon-button');

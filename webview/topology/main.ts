@@ -3,6 +3,7 @@
  * and drawn as SVG, with zoom and pan, search, hover highlight, drag, a context menu and SVG/PNG export.
  * Positions are kept across refreshes (and reloads, in the webview state): only new nodes are placed.
  */
+import { el, icon } from '../shared/dom';
 import type ElkConstructor from 'elkjs/lib/elk-api';
 import type { ElkNode } from 'elkjs/lib/elk-api';
 import { displayText } from '../../src/model/displayText';
@@ -50,22 +51,11 @@ const state = {
 
 // ---- DOM skeleton -------------------------------------------------------------------------------
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, cls?: string): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
   if (cls) e.setAttribute('class', cls);
   return e;
-}
-function icon(name: string): HTMLSpanElement {
-  const s = el('span', `codicon codicon-${name}`);
-  s.setAttribute('aria-hidden', 'true');
-  return s;
 }
 function iconButton(name: string, title: string, action: () => void): HTMLButtonElement {
   const b = el('button', 'icon-button');
