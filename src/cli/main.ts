@@ -14,7 +14,7 @@ import { HostSpecError } from '../host/hostSpec';
 import { setLogSink } from '../host/log';
 import { PrivilegeError, SudoSetting } from '../host/privilege';
 import { SshConfigError } from '../host/sshConfig';
-import { discover, DiscoverOptions, DiscoveryCancelled } from '../discovery/discover';
+import { BUDGET_SECONDS, discover, DiscoverOptions, DiscoveryCancelled } from '../discovery/discover';
 import { CancellationSourceLike } from '../host/hostConnection';
 import { EnterError, EnterPrivilegeError, EnterTarget, parseNsList, planEnter, requireEnterPrivilege } from '../workflows/enter';
 import { FileJournalStore, Journal } from '../workflows/journal';
@@ -69,7 +69,11 @@ function budgetOptions(args: ParsedArgs): Pick<DiscoverOptions, 'timeoutMs' | 'b
   const budget = secs('budget', 1, 3600);
   return {
     timeoutMs: budget === undefined ? undefined : budget * 1000,
-    budgets: { engineSeconds: secs('engine-timeout', 1, 600), lsnsSeconds: secs('lsns-timeout', 1, 600), ipSeconds: secs('ip-timeout', 1, 600) },
+    budgets: {
+      engineSeconds: secs('engine-timeout', BUDGET_SECONDS.min, BUDGET_SECONDS.max),
+      lsnsSeconds: secs('lsns-timeout', BUDGET_SECONDS.min, BUDGET_SECONDS.max),
+      ipSeconds: secs('ip-timeout', BUDGET_SECONDS.min, BUDGET_SECONDS.max),
+    },
   };
 }
 

@@ -57,6 +57,8 @@ export interface ProbeBudgets {
 }
 
 export const DEFAULT_BUDGETS: Required<ProbeBudgets> = { engineSeconds: 5, lsnsSeconds: 5, ipSeconds: 3 };
+/** The whole seconds a command budget may be (the probe checks the same range). */
+export const BUDGET_SECONDS = { min: 1, max: 600 } as const;
 export const DEFAULT_REFRESH_BUDGET_MS = 60_000;
 
 /** Where a probe is in its run, in order. */
@@ -132,8 +134,8 @@ export function probeArgv(
     ipSeconds: budgets.ipSeconds ?? DEFAULT_BUDGETS.ipSeconds,
   };
   for (const [flag, v] of [['--budget-cli', b.engineSeconds], ['--budget-lsns', b.lsnsSeconds], ['--budget-ip', b.ipSeconds]] as const) {
-    if (!Number.isInteger(v) || v < 1 || v > 600) {
-      throw new Error(`A command budget must be a whole number of seconds from 1 to 600 (got ${v}); fix the setting.`);
+    if (!Number.isInteger(v) || v < BUDGET_SECONDS.min || v > BUDGET_SECONDS.max) {
+      throw new Error(`A command budget must be a whole number of seconds from ${BUDGET_SECONDS.min} to ${BUDGET_SECONDS.max} (got ${v}); fix the setting.`);
     }
     args.push(flag, String(v));
   }
