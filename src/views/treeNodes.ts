@@ -35,26 +35,3 @@ export interface ContextFacts {
 export function contextValue(facts: ContextFacts): string {
   return ['nsx.' + facts.kind, ...facts.flags.map((f) => `+${f}`)].join('');
 }
-
-/** Every flag each kind can carry, so tests can enumerate what items may produce. */
-export const CONTEXT_FLAGS: Record<ContextFacts['kind'], string[][]> = {
-  host: [['connected', 'disconnected'], ['local', 'ssh'], ['writable', 'limited'], ['refreshing', 'idle']],
-  container: [['running', 'stopped'], ['sandboxed', 'native']],
-  namespace: [['net', 'pid', 'mnt', 'uts', 'ipc', 'user', 'cgroup', 'time'], ['enterable', 'unreachable']],
-  netns: [['hostns', 'named', 'container', 'other'], ['enterable', 'unreachable']],
-  interface: [['veth', 'bridge', 'other'], ['up', 'down']],
-  process: [['alive']],
-};
-
-/** All combinations of flags per kind: what the tree can ever produce. */
-export function allContextValues(): string[] {
-  const out: string[] = [];
-  for (const [kind, dims] of Object.entries(CONTEXT_FLAGS) as Array<[ContextFacts['kind'], string[][]]>) {
-    let combos: string[][] = [[]];
-    for (const dim of dims) {
-      combos = combos.flatMap((c) => dim.map((f) => [...c, f]));
-    }
-    out.push(...combos.map((flags) => contextValue({ kind, flags })));
-  }
-  return out;
-}

@@ -18,6 +18,27 @@ interface LabJson {
   netns: Record<string, { inode: number; holderPid: number | null }>;
 }
 
+/** "type:inode" of every namespace on this machine: each process's /proc/PID/ns links and each nsfs mount. */
+function kernelNamespaces(): Set<string> {
+  const out = new Set<string>();
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    for (const t of ['net', 'pid', 'mnt', 'uts', 'ipc', 'user', 'cgroup', 'time']) {
+      try {
+        const m = /^\w+:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/ns/${t}`));
+        if (m) out.add(`${t}:${m[1]}`);
+      } catch {
+        // gone, or a kernel thread
+      }
+    }
+  }
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    // "ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - nsfs nsfs rw": ROOT is "net:[4026532...]"
+    const m = /^\S+ \S+ \S+ (\w+):\[(\d+)\] .* - nsfs /.exec(line);
+    if (m) out.add(`${m[1]}:${m[2]}`);
+  }
+  return out;
+}
+
 describe('Hosts tree over SSH (lab)', function () {
   let api: NsExplorerApi;
   let lab: LabJson;
@@ -117,17 +138,25 @@ describe('Hosts tree over SSH (lab)', function () {
     assert.strictEqual(label(containerVeth), 'nsxb1 ↔ nsxc1 in lab-c1, lab-c2');
   });
 
-  it('counts namespaces per type as the snapshot does', async () => {
-    const session = api.sessions.get(hostNode.hostId)!;
-    const snap = session.snapshot!;
+  it('lists under Namespaces every namespace the kernel shows, and none it does not', async () => {
+    // The kernel's namespaces (every /proc/PID/ns link and every nsfs mount) read before and after a
+    // refresh: the tree must hold each one present both times, and none absent both times.
+    const before = kernelNamespaces();
+    await api.sessions.get(hostNode.hostId)!.refresh();
+    const after = kernelNamespaces();
     const group = await childByLabel(hostNode, 'Namespaces');
-    for (const t of await children(group)) {
-      const type = label(t);
-      const expected = snap.namespaces.filter((n) => n.type === type).length;
-      assert.strictEqual(desc(t), String(expected), `count for ${type}`);
-      assert.strictEqual((await children(t)).length, expected);
+    const types = await children(group);
+    assert.deepStrictEqual(types.map(label).sort(), [...new Set([...before].map((k) => k.split(':')[0]))].sort(), 'one group per type the kernel has');
+    const shown = new Set<string>();
+    for (const t of types) {
+      const kids = (await children(t)).filter((k): k is Extract<Node, { kind: 'namespace' }> => k.kind === 'namespace');
+      assert.strictEqual(desc(t), String(kids.length), `the count beside ${label(t)}`);
+      for (const k of kids) shown.add(`${k.type}:${k.inode}`);
     }
-    assert.ok((await children(group)).length >= 7, 'fewer than 7 namespace types shown');
+    const stable = [...before].filter((k) => after.has(k));
+    assert.ok(stable.length > 30, `${stable.length} namespaces on the lab host`);
+    assert.deepStrictEqual(stable.filter((k) => !shown.has(k)), [], 'namespaces the kernel shows that the tree misses');
+    assert.deepStrictEqual([...shown].filter((k) => !before.has(k) && !after.has(k)), [], 'namespaces in the tree the kernel never showed');
   });
 
   it('Reveal Peer selects the other end of a veth in its namespace', async () => {
@@ -158,27 +187,37 @@ describe('Hosts tree over SSH (lab)', function () {
   it('every menu contextValue is produced by some tree item, and every produced contextValue has a menu', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'package.json'), 'utf8'));
     const regexes: RegExp[] = pkg.contributes.menus['view/item/context'].map((m: { when: string }) => new RegExp(/viewItem =~ \/(.*?)\/(?:\s|$)/.exec(m.when)![1]));
-    const produced = new Set<string>();
-    const queue: Node[] = [hostNode];
-    let visited = 0;
-    while (queue.length > 0 && visited < 20_000) {
-      const n = queue.shift()!;
-      visited++;
-      const cv = item(n).contextValue;
-      if (cv) produced.add(cv);
-      if (n.kind !== 'process') queue.push(...(await children(n)));
-    }
-    for (const cv of produced) assert.ok(regexes.some((r) => r.test(cv)), `contextValue ${cv} has no menu`);
-    const kinds = new Set([...produced].map((cv) => cv.split('+')[0]));
-    // The lab has no interface that is down; that menu is checked against every flag combination in the
-    // unit tests. Every other menu must match an item the lab tree really shows.
-    // A refreshing host is checked against its menu while it refreshes, in refreshCancel.test.ts.
-    const labCannotShow = (re: RegExp) => re.source.includes('\\+down') || re.source.includes('\\+refreshing');
-    for (const re of regexes) {
-      assert.ok(labCannotShow(re) || [...produced].some((cv) => re.test(cv)), `menu ${re} matches no item in the lab tree`);
-    }
-    for (const kind of ['nsx.host', 'nsx.container', 'nsx.namespace', 'nsx.netns', 'nsx.interface', 'nsx.process']) {
-      assert.ok(kinds.has(kind), `the lab tree produced no ${kind} item`);
+    // The lab's links are all up: a veth pair, left down, in a netns this test makes, for the menus of a
+    // down interface. Removed after.
+    const ns = `nsx_menu_${process.pid}`;
+    execFileSync('ip', ['netns', 'add', ns]);
+    try {
+      execFileSync('ip', ['-n', ns, 'link', 'add', 'nsxdown0', 'type', 'veth', 'peer', 'name', 'nsxdown1']);
+      await api.sessions.get(hostNode.hostId)!.refresh();
+      const produced = new Set<string>();
+      const queue: Node[] = [hostNode];
+      let visited = 0;
+      while (queue.length > 0 && visited < 20_000) {
+        const n = queue.shift()!;
+        visited++;
+        const cv = item(n).contextValue;
+        if (cv) produced.add(cv);
+        if (n.kind !== 'process') queue.push(...(await children(n)));
+      }
+      assert.ok([...produced].some((cv) => /^nsx\.interface\b.*\+down/.test(cv)), 'the new veth shows as down');
+      for (const cv of produced) assert.ok(regexes.some((r) => r.test(cv)), `contextValue ${cv} has no menu`);
+      const kinds = new Set([...produced].map((cv) => cv.split('+')[0]));
+      // A refreshing host is checked against its menu while it refreshes, in refreshCancel.test.ts. Every
+      // other menu must match an item the lab tree really shows.
+      for (const re of regexes) {
+        assert.ok(re.source.includes('\\+refreshing') || [...produced].some((cv) => re.test(cv)), `menu ${re} matches no item in the lab tree`);
+      }
+      for (const kind of ['nsx.host', 'nsx.container', 'nsx.namespace', 'nsx.netns', 'nsx.interface', 'nsx.process']) {
+        assert.ok(kinds.has(kind), `the lab tree produced no ${kind} item`);
+      }
+    } finally {
+      execFileSync('ip', ['netns', 'delete', ns]);
+      await api.sessions.get(hostNode.hostId)!.refresh();
     }
   });
 
