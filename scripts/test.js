@@ -7,6 +7,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { countLayer } = require('./countTests');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -27,10 +28,18 @@ function run(cmd, argv, opts = {}) {
   return r.status === null ? 1 : r.status;
 }
 
+/** A layer skipped as a whole: each of its tests counts as skipped (counted from the built test files). */
 function skip(layer, reason) {
-  totals.skipped += 1;
-  summary.push(`${layer} layer skipped: ${reason}`);
-  log(`${layer}: skipped: ${reason}`);
+  let n;
+  try {
+    n = countLayer(layer);
+  } catch (err) {
+    n = 1;
+    reason += ` (its tests could not be counted: ${err instanceof Error ? err.message : err})`;
+  }
+  totals.skipped += n;
+  summary.push(`${layer} layer skipped (${n} tests): ${reason}`);
+  log(`${layer}: ${n} tests skipped: ${reason}`);
 }
 
 /** Run one layer whose runner writes {passed, failed, pending} to $NSX_TEST_RESULTS. */
