@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Snapshot } from '../../src/model/snapshot';
 import { LabEnv, loadLab } from './labEnv';
+import { growLab } from './labScale';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -167,24 +168,31 @@ describe('CLI against the lab sshd', function () {
       assert.strictEqual(s.containers.find((c) => c.name === 'lab-c1')?.pid, lab.docker.containers['lab-c1'].pid);
     });
 
-    it('writes the whole snapshot to a pipe whose reader is slow, and exits 0 only after it', function () {
+    it('writes a snapshot of more than 1 MB (the lab at scale) to a pipe whose reader is slow, and exits 0 only after it', async function () {
+      this.timeout(180_000);
       // A reader that waits 2 s before it reads: the CLI must not exit with the pipe's first 64 KiB only.
-      const args = ['snapshot', '--target', direct('nsxkey'), '--ssh-config', emptyConfig, '--known-hosts', lab.ssh.knownHosts, '--identity', lab.keys.ed25519.path];
-      const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-      const out = path.join(tmp, 'slow-reader.json');
-      const status = path.join(tmp, 'slow-reader.status');
-      const r = spawnSync('sh', ['-c', `{ ${quoted}; echo $? >"$2"; } | { sleep 2; cat >"$1"; }`, 'sh', out, status], {
-        cwd: tmp,
-        encoding: 'utf8',
-        timeout: 90_000,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp },
-      });
-      assert.strictEqual(r.status, 0, r.stderr);
-      assert.strictEqual(fs.readFileSync(status, 'utf8').trim(), '0', r.stderr);
-      const text = fs.readFileSync(out, 'utf8');
-      assert.ok(text.length > 65_536, `the snapshot is only ${text.length} bytes: too small to show a cut`);
-      const s = JSON.parse(text) as Snapshot;
-      assert.ok(s.processes.length > 0 && s.host.scope === 'full');
+      const scale = await growLab({ processes: 3000, pidns: 6, netns: 50 });
+      try {
+        const args = ['snapshot', '--target', direct('nsxkey'), '--ssh-config', emptyConfig, '--known-hosts', lab.ssh.knownHosts, '--identity', lab.keys.ed25519.path];
+        const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+        const out = path.join(tmp, 'slow-reader.json');
+        const status = path.join(tmp, 'slow-reader.status');
+        const r = spawnSync('sh', ['-c', `{ ${quoted}; echo $? >"$2"; } | { sleep 2; cat >"$1"; }`, 'sh', out, status], {
+          cwd: tmp,
+          encoding: 'utf8',
+          timeout: 120_000,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp },
+        });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.strictEqual(fs.readFileSync(status, 'utf8').trim(), '0', r.stderr);
+        const text = fs.readFileSync(out, 'utf8');
+        assert.ok(text.length > 1024 * 1024, `the snapshot is only ${text.length} bytes: too small to show a cut`);
+        const s = JSON.parse(text) as Snapshot;
+        assert.ok(s.processes.length > 3000 && s.host.scope === 'full', `${s.processes.length} processes`);
+        assert.deepStrictEqual(scale.netns.filter((n) => !s.netns.some((x) => x.name === n)), [], 'every netns of the lab at scale');
+      } finally {
+        scale.shrink();
+      }
     });
 
     it('exec passes 1 MB of binary output through a slow pipe byte for byte, and its exit code', function () {
