@@ -16,7 +16,7 @@ const RUNS = Number(process.env.NSX_BENCH_RUNS || 7);
 const SCALE_RUNS = 5;
 const SCALE_PROCS = 2000; // extra sleeps, in SCALE_PIDNS PID namespaces
 const SCALE_PIDNS = 4;
-const SCALE_NETNS = 100; // named netns nsxbench_N (bind mounts, no process)
+const SCALE_NETNS = 100; // named netns (bind mounts, no process)
 const LSNS = ['lsns', '-J', '-o', 'NS,TYPE,NPROCS,PID,PPID,COMMAND,NSFS'];
 
 function log(m) {
@@ -42,52 +42,17 @@ async function series(n, f) {
 }
 
 // ------------------------------------------------------------------------------------ scale fixtures
-const scale = { pidnsProcs: [], netns: [] };
-
-function netnsBatch(verb, names) {
-  if (names.length) {
-    spawnSync('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns ${verb} ${n}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'], timeout: 60_000 });
-  }
-}
-
-function leftoverNetns() {
-  const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 10_000 });
-  return (r.stdout || '').split('\n').map((l) => l.split(' ')[0]).filter((n) => /^nsxbench_\d+$/.test(n));
-}
+// The lab at scale comes from test/lab/labScale.ts (compiled into out/), as the CLI's lab test grows it.
+const labScale = () => require(path.join(root, 'out/test/lab/labScale.js'));
+let scaleHost;
 
 async function growHost() {
-  // SCALE_PIDNS PID namespaces, each an init shell holding SCALE_PROCS/SCALE_PIDNS sleeps;
-  // --kill-child: when unshare dies, the namespace's init and with it every sleep die too.
-  const per = SCALE_PROCS / SCALE_PIDNS;
-  for (let i = 0; i < SCALE_PIDNS; i++) {
-    const c = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'sh', '-c',
-      `i=0; while [ $i -lt ${per} ]; do sleep 600 & i=$((i+1)); done; echo ready; wait`], { stdio: ['ignore', 'pipe', 'ignore'], detached: false });
-    scale.pidnsProcs.push(c);
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('PID namespace did not start in 30 s')), 30_000);
-      c.stdout.on('data', (d) => d.toString().includes('ready') && (clearTimeout(timer), resolve()));
-      c.on('exit', () => (clearTimeout(timer), reject(new Error('unshare exited'))));
-    });
-  }
-  scale.netns = Array.from({ length: SCALE_NETNS }, (_, i) => `nsxbench_${i}`);
-  netnsBatch('add', scale.netns);
-  const made = leftoverNetns().length;
-  if (made !== SCALE_NETNS) {
-    throw new Error(`made ${made} of ${SCALE_NETNS} netns`);
-  }
+  scaleHost = await labScale().growLab({ processes: SCALE_PROCS, pidns: SCALE_PIDNS, netns: SCALE_NETNS });
 }
 
 function shrinkHost() {
-  for (const c of scale.pidnsProcs) {
-    try {
-      c.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  scale.pidnsProcs = [];
-  netnsBatch('delete', leftoverNetns());
-  scale.netns = [];
+  scaleHost?.shrink();
+  scaleHost = undefined;
 }
 
 // ------------------------------------------------------------------------------------------- main
@@ -111,11 +76,11 @@ async function main() {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    netnsBatch('delete', leftoverNetns()); // a crashed earlier run
-    if (!fs.existsSync(path.join(root, 'out/src/discovery/discover.js')) || process.env.NSX_BENCH_BUILD === '1') {
+    if (!fs.existsSync(path.join(root, 'out/test/lab/labScale.js')) || process.env.NSX_BENCH_BUILD === '1') {
       log('compiling out/ (tsc -p tsconfig.test.json)');
       sh(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.test.json'], { cwd: root });
     }
+    labScale().removeScaleLeftovers(); // a crashed earlier run
     return await bench();
   } finally {
     shrinkHost();

@@ -8,6 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { NsExplorerApi } from '../../src/extension';
 import type { Node } from '../../src/views/treeNodes';
+import { processNamespaces } from '../lab/labEnv';
 
 const EXTENSION_ID = 'ns-explorer.linux-namespace-explorer';
 const LAB_JSON = `${process.env.NSX_LAB_DIR ?? '/run/nsx-lab'}/lab.json`;
@@ -20,17 +21,7 @@ interface LabJson {
 
 /** "type:inode" of every namespace on this machine: each process's /proc/PID/ns links and each nsfs mount. */
 function kernelNamespaces(): Set<string> {
-  const out = new Set<string>();
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    for (const t of ['net', 'pid', 'mnt', 'uts', 'ipc', 'user', 'cgroup', 'time']) {
-      try {
-        const m = /^\w+:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/ns/${t}`));
-        if (m) out.add(`${t}:${m[1]}`);
-      } catch {
-        // gone, or a kernel thread
-      }
-    }
-  }
+  const out = processNamespaces();
   for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     // "ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - nsfs nsfs rw": ROOT is "net:[4026532...]"
     const m = /^\S+ \S+ \S+ (\w+):\[(\d+)\] .* - nsfs /.exec(line);

@@ -18,7 +18,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { probeArgv } from '../../src/discovery/discover';
 import { NS_TYPES } from '../../src/model/snapshot';
-import { loadLab, nsOfPid, podmanOf, type LabEnv } from './labEnv';
+import { loadLab, nsOfPid, podmanOf, processNamespaces, type LabEnv } from './labEnv';
 import { tenantDown, tenantProcesses, tenantUp } from './tenant';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -229,10 +229,7 @@ function truth(lab: LabEnv, uid: number, extraPids: number[] = []): Truth {
     ...extraPids,
   ].filter((p): p is number => typeof p === 'number' && p > 0);
   // Every namespace some process is in, from /proc/PID/ns (lsns gives up on a newline in a task name).
-  const kernelNs = new Set<string>();
-  for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    for (const [t, i] of Object.entries(nsOfPid(Number(d)))) kernelNs.add(`${t}:${i}`);
-  }
+  const kernelNs = processNamespaces();
   return {
     hostname: os.hostname(),
     kernel: os.release(),

@@ -197,6 +197,15 @@ export function nsOfPid(pid: number): NsMap {
   return m;
 }
 
+/** "type:inode" of every namespace some process is in on this machine, from each /proc/PID/ns link. */
+export function processNamespaces(): Set<string> {
+  const out = new Set<string>();
+  for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    for (const [t, i] of Object.entries(nsOfPid(Number(d)))) out.add(`${t}:${i}`);
+  }
+  return out;
+}
+
 /**
  * The transport lab tests that honour it connect with: NSX_LAB_TRANSPORT=ssh2|openssh runs them over that
  * one (e.g. the Enter Namespace suite over OpenSSH); default auto.

@@ -1,4 +1,4 @@
-// The lab at scale, for the tests that need a large host: N more processes (sleeps in a few PID
+// The lab at scale, for the tests and the bench (scripts/bench.js) that need a large host: N more processes (sleeps in a few PID
 // namespaces of their own) and M more named netns, each bounded (the sleeps end by themselves after
 // 10 minutes) and removed by shrink(), also after a failed test. No vscode import.
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
@@ -21,6 +21,11 @@ function leftoverNetns(): string[] {
   return (r.stdout || '').split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(NETNS_PREFIX));
 }
 
+/** Removes the netns a crashed earlier run left behind (its sleeps end by themselves). */
+export function removeScaleLeftovers(): void {
+  netnsBatch('delete', leftoverNetns());
+}
+
 /** Grows the host by `processes` sleeps (in `pidns` PID namespaces) and `netns` named netns. */
 export async function growLab(opts: { processes: number; pidns: number; netns: number }): Promise<LabScale> {
   const kids: ChildProcess[] = [];
@@ -29,7 +34,7 @@ export async function growLab(opts: { processes: number; pidns: number; netns: n
     // --kill-child: when unshare dies, the namespace's init and with it every sleep die too.
     for (const c of kids) c.kill('SIGKILL');
     kids.length = 0;
-    netnsBatch('delete', leftoverNetns());
+    removeScaleLeftovers();
   };
   try {
     const per = Math.ceil(opts.processes / opts.pidns);
