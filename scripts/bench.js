@@ -4,7 +4,7 @@
 // out/ when missing, grows the host for the scale step and always removes what it made. Writes
 // bench/RESULTS.md and prints it. Bounded: ~1-3 minutes.
 'use strict';
-const { execFileSync, spawn, spawnSync } = require('child_process');
+const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
